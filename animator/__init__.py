@@ -1,0 +1,16 @@
+"""Making pixels: the Animator interface and its backends."""
+
+from animator.base import (
+    Animator,
+    Capabilities,
+    ClipRequest,
+    EntityBox,
+    Frame,
+    FrameRequest,
+    InbetweenRequest,
+)
+
+__all__ = [
+    "Animator", "Capabilities", "ClipRequest", "EntityBox", "Frame", "FrameRequest",
+    "InbetweenRequest",
+]

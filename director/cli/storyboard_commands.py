@@ -1,0 +1,61 @@
+"""Commands on the storyboard document: plan, validate, schema, sheet."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from director import api
+
+
+@click.command()
+@click.argument("request")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="storyboard.json",
+              show_default=True, help="Where to write the storyboard JSON.")
+@click.option("--llm", default=None,
+              help="'offline' (rule-based, no network) or 'openai:MODEL'. "
+                   "Default: the configured one, else offline.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Storyboard seed.")
+def plan(request: str, output: str, llm: str | None, seed: int) -> None:
+    """Plan a storyboard from a plain-language REQUEST."""
+    storyboard = api.plan(request, llm=llm, seed=seed)
+    api.save(storyboard, output)
+    shots = sum(len(scene.shots) for scene in storyboard.scenes)
+    seconds = sum(shot.duration for _, shot in storyboard.iter_shots())
+    click.echo(f"planned {storyboard.title!r}: {len(storyboard.scenes)} scenes, {shots} shots,"
+               f" {len(storyboard.entities)} entities, {seconds:.1f} s -> {output}")
+
+
+@click.command()
+@click.argument("storyboard", type=click.Path(dir_okay=False))
+def validate(storyboard: str) -> None:
+    """Check a STORYBOARD JSON file; list every problem with its JSON path."""
+    from storyboard.errors import StoryboardError
+
+    try:
+        board = api.load(storyboard)
+    except StoryboardError as error:
+        click.echo(f"{storyboard}: {len(error.problems)} problem(s)", err=True)
+        for problem in error.problems:
+            click.echo(f"  {problem}", err=True)
+        raise SystemExit(1) from None
+    shots = sum(len(scene.shots) for scene in board.scenes)
+    click.echo(f"{storyboard}: valid ({len(board.scenes)} scenes, {shots} shots)")
+
+
+@click.command()
+def schema() -> None:
+    """Print the JSON Schema of the storyboard format."""
+    click.echo(json.dumps(api.json_schema(), indent=2))
+
+
+@click.command()
+@click.argument("storyboard", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="sheet.png",
+              show_default=True, help="Where to write the contact sheet (PNG).")
+def sheet(storyboard: str, output: str) -> None:
+    """Draw the contact sheet of a STORYBOARD: every shot's keyframes with their boxes."""
+    path = api.sheet(api.load(storyboard), output)
+    click.echo(f"contact sheet -> {path}")

@@ -1,0 +1,264 @@
+"""The film as a document: pydantic models whose field names are a public JSON format.
+
+A person, the offline director and an LLM all write this document, so every model
+forbids unknown fields and every validator says what is wrong in plain words.
+Cross-references (entity ids, unique ids, timing at the film's frame rate) are checked
+on the whole storyboard, each problem with its JSON path.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterator
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+SLUG = r"^[a-z0-9][a-z0-9_-]*$"
+Slug = Annotated[
+    str,
+    Field(
+        pattern=SLUG,
+        max_length=64,
+        description="lowercase letters, digits, '-' and '_'; starts with a letter or digit",
+    ),
+]
+
+EntityKind = Literal["character", "object", "place"]
+CameraSize = Literal["extreme-wide", "wide", "full", "medium", "close-up", "extreme-close-up"]
+CameraMovement = Literal[
+    "static", "pan-left", "pan-right", "tilt-up", "tilt-down", "zoom-in", "zoom-out"
+]
+Transition = Literal["cut", "crossfade", "fade"]
+Box = tuple[float, float, float, float]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Style(_Model):
+    """The look of the whole film, prepended to every prompt."""
+
+    prompt: str = Field("", description="style words used in every prompt, e.g. 'watercolor'")
+    negative_prompt: str = Field("", description="what no frame should show")
+
+
+class Format(_Model):
+    """Frame size and rate of the film."""
+
+    width: int = Field(640, ge=64, le=4096, description="pixels; a multiple of 8")
+    height: int = Field(360, ge=64, le=4096, description="pixels; a multiple of 8")
+    fps: int = Field(24, ge=1, le=120, description="frames per second")
+
+    @field_validator("width", "height")
+    @classmethod
+    def _multiple_of_8(cls, value: int) -> int:
+        if value % 8:
+            raise ValueError(f"must be a multiple of 8 (video models and H.264 need it); got {value}")
+        return value
+
+
+class Entity(_Model):
+    """A character, object or place that appears in several shots."""
+
+    id: Slug
+    name: str = Field(min_length=1, description="how the story names it")
+    kind: EntityKind = "character"
+    appearance: str = Field(
+        min_length=1,
+        description="fixed description used verbatim in every prompt that shows the entity",
+    )
+    color: str = Field("#888888", description="preview colour as #rrggbb")
+
+    @field_validator("color")
+    @classmethod
+    def _hex_color(cls, value: str) -> str:
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+            raise ValueError(f"must be a colour like '#e07a3f'; got {value!r}")
+        return value.lower()
+
+
+class Placement(_Model):
+    """Where one entity is in a keyframe: a box normalised to the frame (0..1)."""
+
+    entity: str = Field(description="id of an entity of the storyboard")
+    phrase: str = Field("", description="words of the prompt that this box grounds")
+    box: Box = Field(description="[x0, y0, x1, y1], each in 0..1, x0 < x1, y0 < y1")
+
+    @field_validator("box")
+    @classmethod
+    def _box_in_frame(cls, box: Box) -> Box:
+        x0, y0, x1, y1 = box
+        if not all(math.isfinite(v) for v in box):
+            raise ValueError(f"must hold finite numbers; got {list(box)}")
+        if min(box) < 0 or max(box) > 1:
+            raise ValueError(
+                f"must lie inside the frame, every value in 0..1 (fractions of width and height,"
+                f" not pixels); got {list(box)}"
+            )
+        if not (x0 < x1 and y0 < y1):
+            raise ValueError(f"must have x0 < x1 and y0 < y1; got {list(box)}")
+        return box
+
+
+class Relation(_Model):
+    """An edge of the scene graph: subject -predicate-> object, both entity ids."""
+
+    subject: str
+    predicate: str = Field(min_length=1, description="e.g. 'on', 'under', 'next to', 'chases'")
+    object: str
+
+
+class Keyframe(_Model):
+    """A moment of a shot: its time, its own prompt, its layout and scene graph."""
+
+    t: float = Field(ge=0, le=1, description="time within the shot, 0 = first frame, 1 = last")
+    prompt: str = Field(min_length=1, description="what this moment shows")
+    layout: list[Placement] = Field(default_factory=list)
+    relations: list[Relation] = Field(default_factory=list)
+
+
+class Camera(_Model):
+    """Shot size and camera movement."""
+
+    size: CameraSize = "medium"
+    movement: CameraMovement = "static"
+
+
+class Shot(_Model):
+    """One continuous take, made of keyframes and the in-betweens that join them."""
+
+    id: Slug
+    description: str = ""
+    duration: float = Field(gt=0, le=600, description="seconds; rounded to whole frames")
+    camera: Camera = Field(default_factory=Camera)
+    transition: Transition = Field("cut", description="how the film enters this shot")
+    transition_duration: float = Field(
+        0.5, ge=0, le=10, description="seconds of a crossfade or fade; ignored for a cut"
+    )
+    narration: str = Field("", description="subtitle text shown during the shot")
+    keyframes: list[Keyframe] = Field(min_length=2)
+
+    @field_validator("keyframes")
+    @classmethod
+    def _keyframe_times(cls, keyframes: list[Keyframe]) -> list[Keyframe]:
+        times = [k.t for k in keyframes]
+        if times[0] != 0:
+            raise ValueError(
+                f"the first keyframe must be at t=0 (missing ends are rejected, not filled in);"
+                f" got t={times[0]}: add a keyframe at t=0"
+            )
+        if times[-1] != 1:
+            raise ValueError(
+                f"the last keyframe must be at t=1 (missing ends are rejected, not filled in);"
+                f" got t={times[-1]}: add a keyframe at t=1"
+            )
+        for i in range(1, len(times)):
+            if times[i] <= times[i - 1]:
+                raise ValueError(
+                    f"keyframe times must strictly increase: keyframes[{i}].t={times[i]}"
+                    f" is not after keyframes[{i - 1}].t={times[i - 1]}"
+                )
+        return keyframes
+
+    def layout_at(self, t: float) -> list[Placement]:
+        """The layout at time ``t``: boxes interpolated linearly between the two keyframes
+        around it. An entity in only one of them shows for the half of the gap nearer to it."""
+        if t <= 0:
+            return list(self.keyframes[0].layout)
+        if t >= 1:
+            return list(self.keyframes[-1].layout)
+        after = next(i for i, k in enumerate(self.keyframes) if k.t >= t)
+        a, b = self.keyframes[after - 1], self.keyframes[after]
+        w = (t - a.t) / (b.t - a.t)
+        start = {p.entity: p for p in a.layout}
+        end = {p.entity: p for p in b.layout}
+        result = []
+        for entity in dict.fromkeys([*start, *end]):
+            p, q = start.get(entity), end.get(entity)
+            if p and q:
+                box = tuple(round(u + (v - u) * w, 6) for u, v in zip(p.box, q.box, strict=True))
+                result.append(p.model_copy(update={"box": box}))
+            elif p and w < 0.5:
+                result.append(p)
+            elif q and w >= 0.5:
+                result.append(q)
+        return result
+
+    def keyframe_at(self, t: float) -> Keyframe:
+        """The storyboard keyframe nearest to time ``t`` (its prompt describes that moment)."""
+        return min(self.keyframes, key=lambda k: abs(k.t - t))
+
+
+class Scene(_Model):
+    """Shots that share a setting and a time of day."""
+
+    id: Slug
+    setting: str = Field(min_length=1, description="where it happens, e.g. 'a snowy pine forest'")
+    time_of_day: str = Field("day", description="e.g. dawn, day, dusk, night")
+    shots: list[Shot] = Field(min_length=1)
+
+
+class Storyboard(_Model):
+    """The one document passed between the person, the LLM, the scheduler and the editor."""
+
+    title: str = Field(min_length=1)
+    logline: str = ""
+    style: Style = Field(default_factory=Style)
+    format: Format = Field(default_factory=Format)
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+    entities: list[Entity] = Field(default_factory=list)
+    scenes: list[Scene] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Storyboard:
+        from storyboard.validation import cross_reference_problems  # avoids an import cycle
+
+        problems = cross_reference_problems(self)
+        if problems:
+            raise PydanticCustomError(
+                "storyboard_references",
+                "{summary}",
+                {"summary": "; ".join(str(p) for p in problems), "problems": problems},
+            )
+        return self
+
+    # -- navigation -------------------------------------------------------------------
+    def iter_shots(self) -> Iterator[tuple[Scene, Shot]]:
+        """Every shot in film order, with its scene."""
+        for scene in self.scenes:
+            for shot in scene.shots:
+                yield scene, shot
+
+    @property
+    def entity_map(self) -> dict[str, Entity]:
+        return {e.id: e for e in self.entities}
+
+    def shot(self, shot_id: str) -> tuple[Scene, Shot]:
+        """The shot with this id and its scene; KeyError names the known ids."""
+        for scene, shot in self.iter_shots():
+            if shot.id == shot_id:
+                return scene, shot
+        known = ", ".join(s.id for _, s in self.iter_shots())
+        raise KeyError(f"no shot {shot_id!r}; shots are: {known}")
+
+    def prompt_for(self, scene: Scene, keyframe: Keyframe | None, layout=None) -> str:
+        """The full prompt of a frame: style, setting and time of day, the fixed appearance
+        of every entity in the layout, then the keyframe's own prompt."""
+        entities = self.entity_map
+        layout = keyframe.layout if layout is None and keyframe else (layout or [])
+        parts = [self.style.prompt, f"{scene.setting}, {scene.time_of_day}"]
+        parts += [entities[p.entity].appearance for p in layout if p.entity in entities]
+        if keyframe:
+            parts.append(keyframe.prompt)
+        return ", ".join(dict.fromkeys(p.strip() for p in parts if p and p.strip()))
+
+
+def count_occurrences(values: list[str]) -> list[str]:
+    """The values that occur more than once, in first-seen order."""
+    counts = Counter(values)
+    return [v for v in dict.fromkeys(values) if counts[v] > 1]
