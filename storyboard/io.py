@@ -13,6 +13,9 @@ from storyboard.errors import UserError
 from storyboard.models import Storyboard
 from storyboard.validation import validate
 
+_UMASK = os.umask(0o022)  # the process umask: reading it means setting it, so put it back
+os.umask(_UMASK)
+
 
 @contextmanager
 def atomic_path(target: str | os.PathLike):
@@ -22,6 +25,7 @@ def atomic_path(target: str | os.PathLike):
     fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".part{target.suffix}",
                                dir=target.parent)
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual permissions
     try:
         yield Path(tmp)
         os.replace(tmp, target)
