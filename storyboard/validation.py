@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from storyboard.errors import Problem, StoryboardError
-from storyboard.models import Storyboard, count_occurrences
+from storyboard.models import Storyboard
 from storyboard.timing import shot_frame_counts, transition_frames
 
 
@@ -28,17 +28,14 @@ def cross_reference_problems(sb: Storyboard) -> list[Problem]:
     problems: list[Problem] = []
     add = problems.append
     entity_ids = [e.id for e in sb.entities]
-    for dup in count_occurrences(entity_ids):
-        add(Problem(f"entities[{entity_ids.index(dup)}].id", f"id {dup!r} is used twice"))
-    scene_ids = [s.id for s in sb.scenes]
-    for dup in count_occurrences(scene_ids):
-        add(Problem(f"scenes[{scene_ids.index(dup)}].id", f"scene id {dup!r} is used twice"))
-    shot_ids = [shot.id for _, shot in sb.iter_shots()]
-    for dup in count_occurrences(shot_ids):
-        add(Problem("scenes", f"shot id {dup!r} is used by more than one shot; ids must be unique"))
+    _repeated_ids(
+        [(f"entities[{i}]", e.id) for i, e in enumerate(sb.entities)], "entity", add)
+    _repeated_ids([(f"scenes[{i}]", s.id) for i, s in enumerate(sb.scenes)], "scene", add)
+    _repeated_ids([(f"scenes[{si}].shots[{hi}]", shot.id) for si, scene in enumerate(sb.scenes)
+                   for hi, shot in enumerate(scene.shots)], "shot", add)
 
     known = set(entity_ids)
-    hint = ", ".join(entity_ids) or "none defined"
+    hint = ", ".join(dict.fromkeys(entity_ids)) or "none defined"
     fps = sb.format.fps
     counts = iter(shot_frame_counts(sb))
     previous_frames = None
@@ -81,6 +78,17 @@ def cross_reference_problems(sb: Storyboard) -> list[Problem]:
                                 f"unknown entity {value!r} (entities: {hint})",
                             ))
     return problems
+
+
+def _repeated_ids(located: list[tuple[str, str]], kind: str, add) -> None:
+    """A problem at every repeat of an id, naming where it was first used."""
+    first: dict[str, str] = {}
+    for at, value in located:
+        if value in first:
+            add(Problem(f"{at}.id", f"{kind} id {value!r} is already used by {first[value]};"
+                                    f" ids must be unique"))
+        else:
+            first[value] = at
 
 
 def _check_keyframe_frames(keyframes, frames: int, at: str, add) -> None:
