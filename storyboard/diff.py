@@ -70,6 +70,10 @@ def diff(old: Storyboard, new: Storyboard) -> StoryboardDiff:
     old_shots = {shot.id: shot for _, shot in old.iter_shots()}
     new_shots = {shot.id: shot for _, shot in new.iter_shots()}
     result.shots_added, result.shots_removed, result.shots_changed = _compare(old_shots, new_shots)
+    old_scene_of = {shot.id: scene.id for scene, shot in old.iter_shots()}
+    for scene, shot in new.iter_shots():  # a shot moved to another scene has a new setting
+        if shot.id in old_scene_of and old_scene_of[shot.id] != scene.id:
+            result.shots_changed.setdefault(shot.id, []).append("scene")
     kept_old = [i for i in old_shots if i in new_shots]
     kept_new = [i for i in new_shots if i in old_shots]
     result.shots_reordered = kept_old != kept_new
