@@ -1,0 +1,447 @@
+"""Storyboard -> job graph: NUWA-XL's coarse-to-fine plan as a networkx DiGraph of jobs.
+
+For each shot of N frames (``storyboard.timing``):
+
+- ``keyframe`` jobs, one per storyboard keyframe, at frame ``round(t * (N - 1))``; no
+  parents, so they all run at once.
+- frames between them, by one of three strategies:
+
+  ``hierarchical`` (NUWA-XL): between two frames already made with ``g`` frames between,
+  one ``interpolate`` job makes all ``g`` if ``g <= m`` (m = the animator's
+  ``max_inbetweens``), else ``m`` evenly spaced ones (rounded, distinct), leaving smaller
+  gaps for the next level. Each job depends only on its two end frames, so a level runs
+  in parallel and the depth grows with log(N).
+
+  ``autoregressive`` (for comparison): between two keyframes, windows of ``m`` frames in
+  order; each window is conditioned on the last frame of the window before (or the first
+  keyframe) and on the segment's end keyframe, so the depth grows with N.
+
+  ``clip``: windows of ``clip_frames`` frames from an image/text-to-video animator, each
+  starting from the last frame of the window before (the first from the segment's first
+  keyframe), ending just before the next keyframe.
+
+  ``auto`` (the default) picks per shot: ``clip`` when the animator makes clips
+  (``clip_frames > 0``) and every keyframe-to-keyframe gap of the shot fits in one clip
+  (so a clip never drifts over a chain of windows and every keyframe is still honoured);
+  otherwise ``hierarchical``.
+
+- one ``shot`` job per shot (its frames in order, as one clip) and one ``film`` job.
+
+Every frame of a shot is made by exactly one job. Nodes are job ids; the node attribute
+``job`` holds the :class:`Job`; an edge runs from a job to each job that reads its
+artifact. ``graph.graph`` holds ``storyboard``, ``config`` (a :class:`ScheduleConfig`,
+enough to schedule the same keys again), ``depth`` and ``frames``.
+
+Keys (``director.keys``) are computed from compact inputs rather than from a
+``FrameRequest`` per frame, so a two-hour film schedules in about a second: a frame's
+request is a function of the shot's context digest (style, format, seed, scene, camera,
+shot id and length), the digest of the keyframes around it (their prompts, layouts and
+the entities they show) and its index, and exactly those go into the key. The requests
+themselves are built only when a job runs (:meth:`Job.frame_requests`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import pairwise
+from pathlib import Path
+from typing import Any, Literal
+
+import networkx as nx
+from pydantic import BaseModel, ConfigDict
+
+from animator.base import Animator, Capabilities, EntityBox, FrameRequest
+from director.keys import digest, job_key, stable_seed
+from storyboard.errors import UserError
+from storyboard.models import Placement, Scene, Shot, Storyboard
+from storyboard.timing import ShotTiming, film_frame_count, timeline
+
+Strategy = Literal["auto", "hierarchical", "autoregressive", "clip"]
+STRATEGIES: tuple[str, ...] = ("auto", "hierarchical", "autoregressive", "clip")
+FRAME_KINDS: tuple[str, ...] = ("keyframe", "interpolate", "clip")
+KINDS: tuple[str, ...] = (*FRAME_KINDS, "shot", "film")
+
+
+# -- frame plans: which frames each job makes, from which end frames ---------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """One frame-making job of a plan: the frames it makes and the frames it reads."""
+
+    level: int
+    frames: tuple[int, ...]
+    ends: tuple[int, ...]
+    """frames it is conditioned on: (first, last) to interpolate, (first,) for a clip"""
+
+
+def _between(a: int, b: int, m: int) -> tuple[int, ...]:
+    """``m`` frames evenly spaced strictly between ``a`` and ``b`` (needs b - a > m + 1),
+    rounded half up: distinct because the spacing is more than one frame."""
+    span, parts = b - a, m + 1
+    return tuple(a + (2 * j * span + parts) // (2 * parts) for j in range(1, m + 1))
+
+
+def plan_hierarchical(keys: Sequence[int], m: int) -> list[Span]:
+    """NUWA-XL: fill the gaps between ``keys`` (sorted frame indices) level by level, each
+    job making up to ``m`` evenly spaced frames between two frames already made."""
+    if m < 1:
+        raise ValueError(f"m (in-betweens per call) must be at least 1; got {m}")
+    spans: list[Span] = []
+    gaps = list(pairwise(keys))
+    level = 1
+    while gaps:
+        next_gaps: list[tuple[int, int]] = []
+        for a, b in gaps:
+            if b - a - 1 <= 0:
+                continue
+            if b - a - 1 <= m:
+                made = tuple(range(a + 1, b))
+            else:
+                made = _between(a, b, m)
+                points = (a, *made, b)
+                next_gaps.extend(pairwise(points))
+            spans.append(Span(level, made, (a, b)))
+        gaps = next_gaps
+        level += 1
+    return spans
+
+
+def plan_autoregressive(keys: Sequence[int], m: int) -> list[Span]:
+    """Windows of ``m`` frames in order between each two ``keys``; each conditioned on the
+    last frame before it and on the segment's end keyframe."""
+    if m < 1:
+        raise ValueError(f"m (in-betweens per call) must be at least 1; got {m}")
+    spans: list[Span] = []
+    for a, b in pairwise(keys):
+        previous, level = a, 1
+        while previous + 1 < b:
+            made = tuple(range(previous + 1, min(previous + m, b - 1) + 1))
+            spans.append(Span(level, made, (previous, b)))
+            previous, level = made[-1], level + 1
+    return spans
+
+
+def plan_clips(keys: Sequence[int], window: int) -> list[Span]:
+    """Windows of up to ``window`` frames after each keyframe, each starting from the last
+    frame before it, stopping just before the next keyframe."""
+    if window < 1:
+        raise ValueError(f"clip window must be at least 1 frame; got {window}")
+    spans: list[Span] = []
+    for a, b in pairwise(keys):
+        previous, level = a, 1
+        while previous + 1 < b:
+            made = tuple(range(previous + 1, min(previous + window, b - 1) + 1))
+            spans.append(Span(level, made, (previous,)))
+            previous, level = made[-1], level + 1
+    return spans
+
+
+def shot_strategy(keys: Sequence[int], capabilities: Capabilities, strategy: str) -> str:
+    """The strategy used for one shot (``auto`` resolved; see the module docstring)."""
+    if strategy == "auto":
+        clip = capabilities.clip_frames
+        fits = all(b - a - 1 <= clip for a, b in pairwise(keys))
+        return "clip" if clip > 0 and fits else "hierarchical"
+    return strategy
+
+
+# -- what a job needs to make its requests (built lazily) --------------------------------
+
+
+class ShotPayload:
+    """One shot's context: builds the FrameRequests of its jobs when they run."""
+
+    def __init__(self, storyboard: Storyboard, scene: Scene, shot: Shot, timing: ShotTiming,
+                 entity_dumps: Mapping[str, Any]) -> None:
+        self.storyboard, self.scene, self.shot, self.timing = storyboard, scene, shot, timing
+        self.frames = timing.frames
+        self.fps = storyboard.format.fps
+        self.keyframe_frames = [timing.keyframe_index(k.t) for k in shot.keyframes]
+        fmt, style = storyboard.format, storyboard.style
+        self.digest = digest({
+            "style": [style.prompt, style.negative_prompt],
+            "format": [fmt.width, fmt.height, fmt.fps],
+            "seed": storyboard.seed,
+            "scene": [scene.setting, scene.time_of_day],
+            "shot": shot.id, "camera": [shot.camera.size, shot.camera.movement],
+            "frames": timing.frames,
+        })
+        self.keyframe_digests = [
+            digest([k.model_dump(mode="json"),
+                    [entity_dumps.get(p.entity) for p in k.layout]])
+            for k in shot.keyframes
+        ]
+
+    def segment(self, frame: int) -> int:
+        """The keyframe segment (k: between keyframes k and k+1) holding ``frame``."""
+        k = 0
+        while k + 2 < len(self.keyframe_frames) and self.keyframe_frames[k + 1] <= frame:
+            k += 1
+        return k
+
+    def seed(self, frame: int) -> int:
+        """The seed of frame ``frame``: from the storyboard seed, the shot id and the index."""
+        return stable_seed(self.storyboard.seed, self.shot.id, frame)
+
+    def time(self, frame: int) -> float:
+        """Time of ``frame`` in 0..1 of the shot."""
+        return frame / (self.frames - 1)
+
+    @cached_property
+    def _entities(self):
+        return self.storyboard.entity_map
+
+    def _boxes(self, layout: Sequence[Placement]) -> tuple[EntityBox, ...]:
+        entities = self._entities
+        return tuple(
+            EntityBox(entity=p.entity, name=entities[p.entity].name, kind=entities[p.entity].kind,
+                      phrase=p.phrase, color=entities[p.entity].color, box=p.box)
+            for p in layout if p.entity in entities
+        )
+
+    def _request(self, frame: int, t: float, keyframe, layout) -> FrameRequest:
+        sb, scene, shot = self.storyboard, self.scene, self.shot
+        return FrameRequest(
+            shot_id=shot.id, t=t, prompt=sb.prompt_for(scene, keyframe, layout),
+            negative_prompt=sb.style.negative_prompt, caption=keyframe.prompt,
+            layout=self._boxes(layout), setting=scene.setting, time_of_day=scene.time_of_day,
+            camera_size=shot.camera.size, camera_movement=shot.camera.movement,
+            width=sb.format.width, height=sb.format.height, seed=self.seed(frame),
+        )
+
+    def keyframe_request(self, frame: int) -> FrameRequest:
+        """The request of the storyboard keyframe at ``frame``: its own time, prompt, layout."""
+        keyframe = self.shot.keyframes[self.keyframe_frames.index(frame)]
+        return self._request(frame, keyframe.t, keyframe, keyframe.layout)
+
+    def frame_request(self, frame: int) -> FrameRequest:
+        """The request of an in-between frame: the layout interpolated to its time and the
+        prompt of the nearest keyframe."""
+        t = self.time(frame)
+        return self._request(frame, t, self.shot.keyframe_at(t), self.shot.layout_at(t))
+
+
+@dataclass(frozen=True)
+class FilmPayload:
+    """What the film job assembles from its shots' clips."""
+
+    storyboard: Storyboard
+    title: bool = True
+    audio: Path | None = None
+
+
+# -- jobs -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Job:
+    """One node of the job graph."""
+
+    id: str
+    """readable and unique: ``s1/keyframe/0``, ``s1/interpolate/L2/17-31``, ``s1/shot``"""
+    kind: str
+    key: str
+    """the artifact key (``director.keys.job_key``)"""
+    level: int
+    """0 for keyframes; the hierarchy level (or window number) for interpolate and clip
+    jobs; one more than its deepest parent for shot and film jobs"""
+    shot: str | None
+    frames: tuple[int, ...]
+    """frame indices of the shot that it makes (shot jobs: all of the shot's, in order)"""
+    parents: tuple[str, ...]
+    """ids of the jobs whose artifacts it reads, in key order"""
+    ends: tuple[int, ...] = ()
+    """frames it is conditioned on: (first, last) for interpolate, (first,) for clip"""
+    payload: ShotPayload | FilmPayload | None = field(default=None, repr=False)
+
+    def frame_requests(self) -> list[FrameRequest]:
+        """The FrameRequest of each frame it makes (keyframe, interpolate and clip jobs)."""
+        if not isinstance(self.payload, ShotPayload) or self.kind not in FRAME_KINDS:
+            raise TypeError(f"a {self.kind} job makes no frame requests")
+        if self.kind == "keyframe":
+            return [self.payload.keyframe_request(f) for f in self.frames]
+        return [self.payload.frame_request(f) for f in self.frames]
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-able description (what ``director graph`` prints)."""
+        return {"id": self.id, "kind": self.kind, "level": self.level, "shot": self.shot,
+                "frames": list(self.frames), "ends": list(self.ends)}
+
+
+class ScheduleConfig(BaseModel):
+    """Everything besides the storyboard that decides a graph's keys; a project records it
+    so that ``cache gc`` can recompute which keys its storyboards reach."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    capabilities: Capabilities
+    fingerprint: dict[str, Any] = {}
+    strategy: Strategy = "auto"
+    title: bool = True
+    audio_sha256: str | None = None
+
+    @property
+    def fingerprint_digest(self) -> str:
+        return digest(self.fingerprint)
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """SHA-256 of a file's bytes, or a UserError if it cannot be read."""
+    sha = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                sha.update(block)
+    except OSError as error:
+        raise UserError(f"cannot read the audio file {str(path)!r}: {error.strerror}") from None
+    return sha.hexdigest()
+
+
+def schedule(storyboard: Storyboard, animator: Animator | Capabilities, *,
+             fingerprint: Mapping[str, Any] | None = None, strategy: Strategy = "auto",
+             title: bool = True, audio: str | os.PathLike | None = None) -> nx.DiGraph:
+    """The job graph of ``storyboard`` for an animator (or just its capabilities, with its
+    ``fingerprint``; {} when not given). ``strategy``: see the module docstring. ``title``
+    and ``audio`` (a file) are passed to the film job and are part of its key."""
+    if isinstance(animator, Animator):
+        capabilities = animator.capabilities
+        fingerprint = animator.fingerprint() if fingerprint is None else fingerprint
+    elif isinstance(animator, Capabilities):
+        capabilities = animator
+    else:
+        raise TypeError(f"schedule() needs an Animator or Capabilities, not "
+                        f"{type(animator).__name__}")
+    if strategy not in STRATEGIES:
+        raise UserError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
+    if strategy == "clip" and capabilities.clip_frames < 1:
+        raise UserError("strategy 'clip' needs an animator that makes clips (clip_frames > 0)")
+    config = ScheduleConfig(
+        capabilities=capabilities, fingerprint=dict(fingerprint or {}), strategy=strategy,
+        title=title, audio_sha256=file_sha256(audio) if audio is not None else None)
+    return schedule_config(storyboard, config, audio=Path(audio) if audio is not None else None)
+
+
+def schedule_config(storyboard: Storyboard, config: ScheduleConfig, *,
+                    audio: Path | None = None) -> nx.DiGraph:
+    """The job graph for a recorded :class:`ScheduleConfig` (``audio`` is only needed to
+    run the film job, not for its key)."""
+    m = config.capabilities.max_inbetweens
+    fp = config.fingerprint_digest
+    entity_dumps = {e.id: e.model_dump(mode="json") for e in storyboard.entities}
+    scenes = {scene.id: scene for scene in storyboard.scenes}
+    shots = {shot.id: shot for _, shot in storyboard.iter_shots()}
+    jobs: list[Job] = []
+    shot_jobs: list[Job] = []
+
+    for timing in timeline(storyboard):
+        scene, shot = scenes[timing.scene_id], shots[timing.shot_id]
+        payload = ShotPayload(storyboard, scene, shot, timing, entity_dumps)
+        sid, ctx = shot.id, payload.digest
+        producer: dict[int, Job] = {}
+        for frame, kf_digest in zip(payload.keyframe_frames, payload.keyframe_digests,
+                                    strict=True):
+            inputs = {"shot": ctx, "frame": frame, "keyframe": kf_digest}
+            job = Job(f"{sid}/keyframe/{frame}", "keyframe", job_key("keyframe", inputs, fp),
+                      0, sid, (frame,), (), (), payload)
+            producer[frame] = job
+            jobs.append(job)
+
+        keys = payload.keyframe_frames
+        chosen = shot_strategy(keys, config.capabilities, config.strategy)
+        if chosen == "hierarchical":
+            spans, kind = plan_hierarchical(keys, m), "interpolate"
+        elif chosen == "autoregressive":
+            spans, kind = plan_autoregressive(keys, m), "interpolate"
+        else:
+            spans, kind = plan_clips(keys, config.capabilities.clip_frames), "clip"
+        digests = payload.keyframe_digests
+        for span in spans:
+            k = payload.segment(span.frames[0])
+            parents = tuple(producer[e] for e in span.ends)
+            inputs = {"shot": ctx, "segment": [digests[k], digests[k + 1]],
+                      "frames": span.frames, "ends": span.ends}
+            tag = "interpolate/L" if kind == "interpolate" else "clip/W"
+            job = Job(f"{sid}/{tag}{span.level}/{span.frames[0]}-{span.frames[-1]}", kind,
+                      job_key(kind, inputs, fp, [p.key for p in parents]), span.level, sid,
+                      span.frames, tuple(p.id for p in parents), span.ends, payload)
+            for frame in span.frames:
+                producer[frame] = job
+            jobs.append(job)
+
+        makers = list(dict.fromkeys(producer[f] for f in range(timing.frames)))
+        inputs = {"shot": sid, "frames": timing.frames, "fps": payload.fps}
+        shot_job = Job(f"{sid}/shot", "shot",
+                       job_key("shot", inputs, fp, [p.key for p in makers]),
+                       max(p.level for p in makers) + 1, sid, tuple(range(timing.frames)),
+                       tuple(p.id for p in makers), (), payload)
+        jobs.append(shot_job)
+        shot_jobs.append(shot_job)
+
+    film_inputs = {"storyboard": storyboard.model_dump(mode="json"), "title": config.title,
+                   "audio": config.audio_sha256}
+    film = Job("film", "film", job_key("film", film_inputs, fp, [s.key for s in shot_jobs]),
+               max(s.level for s in shot_jobs) + 1, None, (),
+               tuple(s.id for s in shot_jobs), (), FilmPayload(storyboard, config.title, audio))
+    jobs.append(film)
+
+    graph = nx.DiGraph(storyboard=storyboard, config=config, depth=film.level + 1,
+                       frames=film_frame_count(storyboard))
+    graph.add_nodes_from((job.id, {"job": job}) for job in jobs)
+    graph.add_edges_from((parent, job.id) for job in jobs for parent in job.parents)
+    return graph
+
+
+# -- reading a graph --------------------------------------------------------------------------
+
+
+def job_of(graph: nx.DiGraph, job_id: str) -> Job:
+    """The Job of node ``job_id``."""
+    return graph.nodes[job_id]["job"]
+
+
+def iter_jobs(graph: nx.DiGraph) -> Iterator[Job]:
+    """Every job, parents before children."""
+    nodes = graph.nodes
+    for job_id in nx.topological_sort(graph):
+        yield nodes[job_id]["job"]
+
+
+def graph_keys(graph: nx.DiGraph) -> set[str]:
+    """The artifact keys of every job of the graph."""
+    return {data["job"].key for _, data in graph.nodes(data=True)}
+
+
+def depth(graph: nx.DiGraph) -> int:
+    """Jobs on the longest dependency chain (the critical path)."""
+    return nx.dag_longest_path_length(graph) + 1 if graph.number_of_nodes() else 0
+
+
+def summary(graph: nx.DiGraph) -> dict[str, Any]:
+    """Jobs by kind and level, depth and edges: what ``director graph --format json``
+    prints."""
+    by_kind: dict[str, dict[str, int]] = {}
+    for _, data in graph.nodes(data=True):
+        job = data["job"]
+        levels = by_kind.setdefault(job.kind, {})
+        levels[str(job.level)] = levels.get(str(job.level), 0) + 1
+    config: ScheduleConfig | None = graph.graph.get("config")
+    return {
+        "inbetweens": config.capabilities.max_inbetweens if config else None,
+        "strategy": config.strategy if config else None,
+        "frames": graph.graph.get("frames"),
+        "depth": depth(graph),
+        "jobs": {
+            "total": graph.number_of_nodes(),
+            "by_kind": {kind: {"total": sum(levels.values()),
+                               "levels": dict(sorted(levels.items(), key=lambda x: int(x[0])))}
+                        for kind, levels in sorted(by_kind.items(),
+                                                   key=lambda x: KINDS.index(x[0]))},
+        },
+        "nodes": [job.summary() for job in iter_jobs(graph)],
+        "edges": [[u, v] for u, v in graph.edges()],
+    }

@@ -1,0 +1,90 @@
+"""A deterministic test animator: the real Animator interface, solid-colour frames.
+
+Each frame's colour comes from its request (seed, time, shot), so equal requests give
+equal pixels and a test can check which request made a frame. Options inject a delay per
+call (for kill tests and benchmarks) or a failure for chosen requests.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from animator.base import (
+    Animator,
+    Capabilities,
+    ClipRequest,
+    Frame,
+    FrameRequest,
+    InbetweenRequest,
+)
+
+
+def colour_of(request: FrameRequest) -> tuple[int, int, int]:
+    """The colour a SolidAnimator paints for ``request``."""
+    return (request.seed % 256, round(request.t * 255), sum(map(ord, request.shot_id)) % 256)
+
+
+class SolidAnimator(Animator):
+    """Paints every frame one colour derived from its request."""
+
+    name = "solid"
+
+    def __init__(self, *, m: int = 3, batch_size: int = 2, clip_frames: int = 0,
+                 delay: float = 0.0, fail: Callable[[FrameRequest], bool] | None = None,
+                 version: int = 1) -> None:
+        self.m, self.batch_size, self.clip_frames = m, batch_size, clip_frames
+        self.delay, self.fail, self.version = delay, fail, version
+        self.calls: list[tuple[str, int]] = []
+        """(kind, batch size) of every call, in order"""
+        self._lock = threading.Lock()
+
+    def fingerprint(self) -> dict[str, Any]:
+        return {"backend": self.name, "version": self.version}
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return Capabilities(max_inbetweens=self.m, batch_size=self.batch_size,
+                            clip_frames=self.clip_frames)
+
+    def _paint(self, request: FrameRequest) -> Frame:
+        if self.fail is not None and self.fail(request):
+            raise RuntimeError(f"injected failure at {request.shot_id} t={request.t:.3f}")
+        frame = np.empty((request.height, request.width, 3), np.uint8)
+        frame[:] = colour_of(request)
+        return frame
+
+    def _call(self, kind: str, size: int) -> None:
+        with self._lock:
+            self.calls.append((kind, size))
+        if self.delay:
+            time.sleep(self.delay)
+
+    def keyframes(self, requests: Sequence[FrameRequest]) -> list[Frame]:
+        self._call("keyframe", len(requests))
+        return [self._paint(r) for r in requests]
+
+    def inbetweens(self, requests: Sequence[InbetweenRequest]) -> list[list[Frame]]:
+        self._call("interpolate", len(requests))
+        for r in requests:
+            assert r.first.shape == r.last.shape, "end frames differ in size"
+        return [[self._paint(f) for f in r.frames] for r in requests]
+
+    def clips(self, requests: Sequence[ClipRequest]) -> list[list[Frame]]:
+        if not self.clip_frames:
+            return super().clips(requests)
+        self._call("clip", len(requests))
+        return [[self._paint(f) for f in r.frames] for r in requests]
+
+
+class FixedTimeAnimator(SolidAnimator):
+    """Every call takes ``seconds`` whatever its batch (a GPU running a batch at once)."""
+
+    name = "fixed-time"
+
+    def __init__(self, seconds: float, *, m: int = 15, batch_size: int = 1) -> None:
+        super().__init__(m=m, batch_size=batch_size, delay=seconds)
