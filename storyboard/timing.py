@@ -33,8 +33,8 @@ class ShotTiming:
     """first film frame of the shot (a crossfade starts it inside the shot before)"""
     transition: str
     transition_frames: int
-    """frames of the crossfade or fade into this shot; 0 for a cut and for the first shot's
-    crossfade, which is played as a fade in from black"""
+    """frames of the crossfade or fade into this shot; 0 for a cut. The first shot's
+    crossfade has nothing to overlap: it is played as a fade in from black"""
 
     @property
     def end(self) -> int:

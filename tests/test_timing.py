@@ -69,6 +69,7 @@ def test_crossfades_overlap_and_shorten_the_film(storyboard_dict):
     # the first shot has nothing to overlap: two crossfades of 6 frames each
     assert film_frame_count(crossfade) == 144 - 2 * 6
     assert [s.start for s in timeline(crossfade)] == [0, 42, 84]
+    assert [s.transition_frames for s in timeline(crossfade)] == [6, 6, 6]  # first: fade in
     assert shot_frame_counts(crossfade) == shot_frame_counts(cut)  # each clip keeps its frames
 
 
