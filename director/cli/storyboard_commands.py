@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 
@@ -17,10 +16,20 @@ from director import api
 @click.option("--llm", default=None,
               help="'offline' (rule-based, no network) or 'openai:MODEL'. "
                    "Default: the configured one, else offline.")
+@click.option("--llm-timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds the LLM may take for the whole plan, retries and repairs"
+                   " included (default 600).")
+@click.option("--project", type=click.Path(file_okay=False), default=None,
+              help="Project folder whose director.toml holds LLM settings.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Storyboard seed.")
-def plan(request: str, output: str, llm: str | None, seed: int) -> None:
+def plan(request: str, output: str, llm: str | None, llm_timeout: float | None,
+         project: str | None, seed: int) -> None:
     """Plan a storyboard from a plain-language REQUEST."""
-    storyboard = api.plan(request, llm=llm, seed=seed)
+    result = api.plan_with_notes(request, llm=llm, seed=seed, llm_timeout=llm_timeout,
+                                 project=project)
+    storyboard = result.storyboard
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
     api.save(storyboard, output)
     shots = sum(len(scene.shots) for scene in storyboard.scenes)
     seconds = sum(shot.duration for _, shot in storyboard.iter_shots())
