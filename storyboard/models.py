@@ -58,7 +58,8 @@ class Format(_Model):
     @classmethod
     def _multiple_of_8(cls, value: int) -> int:
         if value % 8:
-            raise ValueError(f"must be a multiple of 8 (video models and H.264 need it); got {value}")
+            raise ValueError(
+                f"must be a multiple of 8 (video models and H.264 need it); got {value}")
         return value
 
 

@@ -45,8 +45,9 @@ INFO_WIDTH = 248
 """width of the left column that holds each shot's facts"""
 MAX_COLUMNS = 6
 """a shot with more keyframes wraps its panels onto further lines"""
-CAPTION_HEIGHT = 76
-"""room under each panel for 't = .. · frame ..' and up to three lines of prompt"""
+CAPTION_HEIGHT = 96
+"""room under each panel for 't = .. · frame ..', up to three lines of prompt and a line
+of relations (the scene graph)"""
 CAPTION_PROMPT_LINES = 3
 ROW_GAP = 22
 """space between two shot rows (a thin rule is drawn in the middle)"""
@@ -503,6 +504,15 @@ def _draw_panel(image: Image.Image, storyboard: Storyboard, row: ShotRow, keyfra
     for line in wrap_text(keyframe.prompt, prompt_font, rect.width, CAPTION_PROMPT_LINES):
         draw.text((rect.x, y), line, font=prompt_font, fill=INK)
         y += 17
+    if keyframe.relations:
+        def name(entity_id: str) -> str:
+            return entities[entity_id].name if entity_id in entities else entity_id
+
+        graph = "  ·  ".join(f"{name(r.subject)} {r.predicate} {name(r.object)}"
+                             for r in keyframe.relations)
+        y = rect.bottom + 7 + 18 + 17 * CAPTION_PROMPT_LINES + 3
+        draw.text((rect.x, y), fit_text(graph, font(12, "italic"), rect.width),
+                  font=font(12, "italic"), fill=MUTED)
 
 
 def _fill_translucent(image: Image.Image, pixels: tuple[int, int, int, int], colour: str) -> None:
