@@ -445,3 +445,25 @@ def summary(graph: nx.DiGraph) -> dict[str, Any]:
         "nodes": [job.summary() for job in iter_jobs(graph)],
         "edges": [[u, v] for u, v in graph.edges()],
     }
+
+
+_DOT_COLOURS = {"keyframe": "#f4a261", "interpolate": "#a8dadc", "clip": "#b5e48c",
+                "shot": "#e9c46a", "film": "#e76f51"}
+
+
+def to_dot(graph: nx.DiGraph) -> str:
+    """The graph in Graphviz DOT: one box per job (id, kind, level, frames), coloured by kind."""
+    def quote(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    lines = ["digraph jobs {", "  rankdir=TB;",
+             '  node [shape=box, style="rounded,filled", fontname="DejaVu Sans", fontsize=10];']
+    for job in iter_jobs(graph):
+        frames = (f"{job.frames[0]}..{job.frames[-1]} ({len(job.frames)})" if job.frames else "")
+        label = quote(f"{job.id}\n{job.kind} L{job.level} {frames}".rstrip())
+        label = label.replace("\n", "\\n")  # a DOT line break inside the quoted label
+        colour = quote(_DOT_COLOURS.get(job.kind, "#dddddd"))
+        lines.append(f"  {quote(job.id)} [label={label}, fillcolor={colour}];")
+    lines += [f"  {quote(u)} -> {quote(v)};" for u, v in graph.edges()]
+    lines.append("}")
+    return "\n".join(lines) + "\n"

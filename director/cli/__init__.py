@@ -12,6 +12,8 @@ import traceback
 
 import click
 
+from director.cli.cache import cache
+from director.cli.graph import graph
 from director.cli.storyboard_commands import plan, schema, sheet, validate
 from storyboard.errors import UserError
 
@@ -29,6 +31,8 @@ def cli(verbose: bool) -> None:
 
 for command in (plan, validate, schema, sheet):
     cli.add_command(command)
+cli.add_command(graph)
+cli.add_command(cache)
 
 
 def main(argv: list[str] | None = None) -> None:
