@@ -131,6 +131,8 @@ class _Conversation:
             raw = output["raw"]
             text = _answer_text(raw)
             data = output["parsed"] if output.get("parsing_error") is None else None
+            if isinstance(data, BaseModel):  # models parsed by LangChain's tool parsers
+                data = data.model_dump()
             if data is None:
                 data = _lenient_json(text)
             if not isinstance(data, dict):
