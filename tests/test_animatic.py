@@ -1,0 +1,194 @@
+"""The animatic animator: deterministic previz frames from layouts, camera and setting."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from animator.animatic import AnimaticAnimator, background, look_of
+from animator.base import EntityBox, FrameRequest, InbetweenRequest
+from animator.registry import available, get_animator
+from storyboard.errors import UserError
+
+W, H = 128, 72
+MAGENTA = "#ff00ff"
+
+
+def entity(box, color=MAGENTA, kind="character", name="Fox") -> EntityBox:
+    return EntityBox(entity=name.lower(), name=name, kind=kind, phrase=name, color=color, box=box)
+
+
+def request(**changes) -> FrameRequest:
+    values = dict(shot_id="s1", t=0.0, prompt="a fox in a forest", caption="a fox sits",
+                  layout=(entity((0.3, 0.4, 0.5, 0.9)),), setting="a pine forest",
+                  time_of_day="day", camera_size="medium", camera_movement="static",
+                  width=W, height=H, seed=3)
+    values.update(changes)
+    return FrameRequest(**values)
+
+
+@pytest.fixture
+def animatic() -> AnimaticAnimator:
+    return AnimaticAnimator()
+
+
+def test_frames_are_uint8_rgb_of_the_requested_size(animatic):
+    for width, height in ((W, H), (64, 64), (640, 360)):
+        frame = animatic.render(request(width=width, height=height))
+        assert frame.shape == (height, width, 3)
+        assert frame.dtype == np.uint8
+        assert frame.flags.writeable
+
+
+def test_same_request_gives_the_same_pixels(animatic):
+    first = animatic.render(request(time_of_day="night", camera_movement="zoom-in", t=0.4))
+    background.cache_clear()  # painted again from scratch
+    again = AnimaticAnimator().render(request(time_of_day="night", camera_movement="zoom-in",
+                                              t=0.4))
+    assert np.array_equal(first, again)
+
+
+def test_seed_changes_the_random_parts_of_the_scenery(animatic):
+    a = animatic.render(request(time_of_day="night", seed=1, layout=()))
+    b = animatic.render(request(time_of_day="night", seed=2, layout=()))
+    assert not np.array_equal(a, b)
+
+
+def test_entity_colour_fills_its_box_and_nothing_else(animatic):
+    box = (0.3, 0.3, 0.6, 0.9)
+    frame = animatic.render(request(layout=(entity(box),)))
+    magenta = np.all(frame == (255, 0, 255), axis=2)
+    x0, y0, x1, y1 = round(box[0] * (W - 1)), round(box[1] * (H - 1)), \
+        round(box[2] * (W - 1)), round(box[3] * (H - 1))
+    inside = magenta[y0:y1 + 1, x0:x1 + 1]
+    assert inside.mean() > 0.4
+    assert magenta.sum() == inside.sum()  # no magenta outside the box
+
+
+def test_objects_and_places_are_drawn_in_their_colours(animatic):
+    layout = (entity((0.05, 0.2, 0.95, 0.8), color="#00ffff", kind="place", name="Lake"),
+              entity((0.4, 0.5, 0.6, 0.7), color="#ffff00", kind="object", name="Box"))
+    frame = animatic.render(request(layout=layout))
+    assert np.all(frame == (255, 255, 0), axis=2).sum() > 50  # the object, solid
+    plain = animatic.render(request(layout=()))
+    region = (slice(round(0.45 * H), round(0.7 * H)), slice(round(0.7 * W), round(0.9 * W)))
+    # the place is a large soft shape behind: its colour mixed with the ground's
+    fill = frame[region].reshape(-1, 3)
+    assert (fill == fill[0]).all() and not np.array_equal(frame[region], plain[region])
+    red, green, blue = (int(v) for v in fill[0])
+    assert green > red + 40 and blue > red + 40 and max(fill[0]) < 255
+
+
+def _shift(a: np.ndarray, b: np.ndarray, reach: int = 30) -> int:
+    """The horizontal shift that best maps ``a`` onto ``b`` (positive: content moved right)."""
+    a, b = a.astype(float), b.astype(float)
+    errors = {dx: np.abs(a[:, max(0, -dx):a.shape[1] - max(0, dx)]
+                         - b[:, max(0, dx):b.shape[1] - max(0, -dx)]).mean()
+              for dx in range(-reach, reach + 1)}
+    return min(errors, key=errors.get)
+
+
+def test_pans_move_the_view_and_static_does_not():
+    animatic = AnimaticAnimator(captions=False, labels=False)
+
+    def frames(movement):
+        return [animatic.render(request(layout=(), camera_movement=movement, t=t,
+                                        width=256, height=144, setting="a city street"))
+                for t in (0.0, 1.0)]
+
+    still = frames("static")
+    assert np.array_equal(*still)
+    left = frames("pan-left")
+    right = frames("pan-right")
+    assert not np.array_equal(*left)
+    # the camera turning left brings what was on the left into view: content moves right
+    assert _shift(left[0], left[1]) > 5
+    assert _shift(right[0], right[1]) < -5
+
+
+def test_zoom_and_tilt_change_the_view_over_time(animatic):
+    for movement in ("zoom-in", "zoom-out", "tilt-up", "tilt-down"):
+        start = animatic.render(request(layout=(), camera_movement=movement, t=0.0))
+        end = animatic.render(request(layout=(), camera_movement=movement, t=1.0))
+        assert np.abs(start.astype(int) - end.astype(int)).mean() > 1, movement
+
+
+def test_camera_size_magnifies_the_scenery(animatic):
+    wide = animatic.render(request(layout=(), camera_size="extreme-wide"))
+    close = animatic.render(request(layout=(), camera_size="extreme-close-up"))
+    assert not np.array_equal(wide, close)
+
+
+def test_night_is_dark_and_blue_day_is_bright(animatic):
+    sky = (slice(12, 24), slice(0, W))  # below the caption bar, above the horizon
+    night = animatic.render(request(layout=(), time_of_day="night"))[sky].reshape(-1, 3)
+    day = animatic.render(request(layout=(), time_of_day="day"))[sky].reshape(-1, 3)
+    dusk = animatic.render(request(layout=(), time_of_day="dusk"))[sky].reshape(-1, 3)
+    assert np.median(night.sum(1)) < 0.4 * np.median(day.sum(1))
+    assert np.median(night[:, 2]) > np.median(night[:, 0])  # blue night sky
+    assert not np.array_equal(night, dusk) and not np.array_equal(dusk, day)
+
+
+def test_setting_words_pick_the_scenery():
+    assert look_of("a snowy pine forest", "dusk").scenery == "forest"
+    assert look_of("a snowy pine forest", "dusk").snow
+    assert look_of("a busy city street", "night").phase == "night"
+    assert look_of("a cosy kitchen", "day").scenery == "interior"
+    assert look_of("the beach", "dawn").scenery == "sea"
+    assert look_of("somewhere", "noon").scenery == "plain"
+    assert look_of("a golden wheat field", "day").tint is not None
+
+
+def test_caption_bar_shows_the_prompt(animatic):
+    with_caption = animatic.render(request(layout=(), caption="the fox looks up"))
+    without = AnimaticAnimator(captions=False).render(request(layout=()))
+    top = slice(0, 8)
+    assert with_caption[top].mean() < without[top].mean()  # the bar darkens the top
+    assert with_caption[top].max() > 200  # white caption text on it
+
+
+def test_inbetweens_render_each_request_in_order(animatic):
+    frames = tuple(request(t=t, layout=(entity((0.1 + 0.4 * t, 0.4, 0.3 + 0.4 * t, 0.9)),))
+                   for t in (0.2, 0.4, 0.6, 0.8))
+    first, last = animatic.render(request(t=0.0)), animatic.render(request(t=1.0))
+    out = animatic.inbetweens([InbetweenRequest(first=first, last=last, frames=frames),
+                               InbetweenRequest(first=first, last=last, frames=frames[:1])])
+    assert [len(x) for x in out] == [4, 1]
+    for made, wanted in zip(out[0], frames, strict=True):
+        assert np.array_equal(made, animatic.render(wanted))
+    centres = [np.nonzero(np.all(f == (255, 0, 255), axis=2))[1].mean() for f in out[0]]
+    assert centres == sorted(centres)  # the fox moves right, frame by frame
+
+
+def test_keyframes_batch_matches_single_calls(animatic):
+    requests = [request(t=t, camera_movement="pan-right") for t in (0.0, 0.5, 1.0)]
+    batch = animatic.keyframes(requests)
+    assert len(batch) == 3
+    assert all(np.array_equal(b, animatic.render(r)) for b, r in zip(batch, requests, strict=True))
+
+
+def test_fingerprint_is_stable_and_names_the_settings():
+    a, b = AnimaticAnimator().fingerprint(), AnimaticAnimator().fingerprint()
+    assert a == b
+    assert json.loads(json.dumps(a)) == a
+    assert a["backend"] == "animatic" and "code_version" in a
+    assert AnimaticAnimator(captions=False).fingerprint() != a
+
+
+def test_capabilities_allow_a_shallow_graph(animatic):
+    caps = animatic.capabilities
+    assert caps.max_inbetweens >= 15
+    assert caps.batch_size > 1
+    assert caps.clip_frames == 0
+
+
+def test_registry_builds_by_name_and_names_the_known_ones():
+    assert "animatic" in available()
+    animator = get_animator("animatic", captions=False)
+    assert isinstance(animator, AnimaticAnimator) and not animator.captions
+    with pytest.raises(UserError, match="animatic"):
+        get_animator("sora")
+    with pytest.raises(UserError, match="captions"):
+        get_animator("animatic", steps=4)

@@ -1,0 +1,289 @@
+"""Film assembly: transitions, title card, subtitles (.srt and burned in), audio, atomic
+writes. Clips are tiny solid-colour H.264 files made by director.video, read back by
+decoding the film."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import wave
+from pathlib import Path
+
+import imageio_ffmpeg
+import numpy as np
+import pytest
+
+from director.assemble import assemble_film, encoded_frames, subtitle_cues
+from director.video import read_frames, write_clip
+from storyboard import Storyboard, film_frame_count, timeline, validate
+from storyboard.errors import UserError
+
+FPS, W, H = 10, 128, 72
+COLOURS = [(220, 40, 40), (40, 200, 60), (50, 80, 230), (230, 210, 40)]
+
+
+def make_board(transitions=("cut", "cut", "cut"), durations=(1.5, 1.2, 1.4),
+               narrations=("", "", ""), transition_duration=0.6) -> Storyboard:
+    shots = []
+    for i, (transition, duration, narration) in enumerate(
+            zip(transitions, durations, narrations, strict=True)):
+        shots.append({
+            "id": f"s{i + 1}", "duration": duration, "transition": transition,
+            "transition_duration": transition_duration, "narration": narration,
+            "keyframes": [{"t": 0.0, "prompt": "start"}, {"t": 1.0, "prompt": "end"}],
+        })
+    return validate({
+        "title": "Test Film", "logline": "Colours follow each other.",
+        "format": {"width": W, "height": H, "fps": FPS},
+        "scenes": [{"id": "scene", "setting": "a field", "shots": shots}],
+    })
+
+
+def make_clips(board: Storyboard, folder: Path, frames=None) -> list[Path]:
+    """One solid-colour clip per shot, with the timeline's frame counts (or ``frames``)."""
+    clips = []
+    for i, span in enumerate(timeline(board)):
+        count = span.frames if frames is None else frames[i]
+        frame = np.empty((H, W, 3), np.uint8)
+        frame[:] = COLOURS[i % len(COLOURS)]
+        path = folder / f"{span.shot_id}-{count}.mp4"
+        if not path.exists():
+            write_clip([frame] * count, path, FPS)
+        clips.append(path)
+    return clips
+
+
+def film(tmp_path: Path, board: Storyboard, **options):
+    info = assemble_film(board, make_clips(board, tmp_path), tmp_path / "film.mp4", **options)
+    return info, list(read_frames(info.output))
+
+
+def mean_colour(frame: np.ndarray) -> np.ndarray:
+    return frame[H // 4:H // 2].reshape(-1, 3).mean(0)  # above the subtitle band
+
+
+def near(frame: np.ndarray, colour, tolerance=12) -> bool:
+    return bool(np.abs(mean_colour(frame) - np.asarray(colour)).max() <= tolerance)
+
+
+@pytest.mark.parametrize("kind", ["cut", "crossfade", "fade"])
+def test_frame_count_for_every_transition(tmp_path, kind):
+    board = make_board(("cut", kind, kind))
+    info, frames = film(tmp_path, board, title=False)
+    spans = timeline(board)
+    shot_frames = sum(s.frames for s in spans)
+    overlap = sum(s.transition_frames for s in spans[1:]) if kind == "crossfade" else 0
+    assert len(frames) == info.frames == film_frame_count(board) == shot_frames - overlap
+    assert info.seconds == pytest.approx(len(frames) / FPS)
+    assert encoded_frames(info.output) == len(frames)
+
+
+def test_cut_shows_each_shot_whole(tmp_path):
+    board = make_board()
+    _, frames = film(tmp_path, board, title=False)
+    for i, span in enumerate(timeline(board)):
+        assert all(near(f, COLOURS[i]) for f in frames[span.start:span.end])
+
+
+def test_crossfade_blends_the_overlap_linearly(tmp_path):
+    board = make_board(("cut", "crossfade", "cut"), transition_duration=0.6)
+    _, frames = film(tmp_path, board, title=False)
+    span = timeline(board)[1]
+    assert span.transition_frames == 6
+    a, b = np.array(COLOURS[0]), np.array(COLOURS[1])
+    assert near(frames[span.start - 1], a)
+    for k in range(span.transition_frames):
+        w = (k + 1) / (span.transition_frames + 1)
+        assert near(frames[span.start + k], a * (1 - w) + b * w), k
+    assert near(frames[span.start + span.transition_frames], b)
+
+
+def test_fade_goes_through_black_without_changing_the_count(tmp_path):
+    board = make_board(("cut", "fade", "cut"), transition_duration=0.6)
+    _, frames = film(tmp_path, board, title=False)
+    span = timeline(board)[1]
+    assert mean_colour(frames[span.start - 1]).max() < 12  # the shot before ends in black
+    assert near(frames[span.start - 4], COLOURS[0])  # fading starts 3 frames before the cut
+    assert mean_colour(frames[span.start - 2]).max() < COLOURS[0][0] * 0.5
+    assert 0 < mean_colour(frames[span.start])[1] < COLOURS[1][1] * 0.5  # fading in
+    assert near(frames[span.start + 3], COLOURS[1])
+
+
+@pytest.mark.parametrize("kind", ["fade", "crossfade"])
+def test_first_shot_fades_in_from_black(tmp_path, kind):
+    board = make_board((kind, "cut", "cut"), transition_duration=0.5)
+    _, frames = film(tmp_path, board, title=False)
+    levels = [mean_colour(f)[0] for f in frames[:6]]
+    assert levels[0] < COLOURS[0][0] * 0.35
+    assert levels == sorted(levels)
+    assert near(frames[5], COLOURS[0])
+    assert len(frames) == film_frame_count(board)
+
+
+def test_title_card_adds_whole_frames_before_the_first_shot(tmp_path):
+    board = make_board()
+    info, frames = film(tmp_path, board, title=True, title_seconds=1.25)
+    assert info.title_frames == 13  # 1.25 s at 10 fps, rounded half up
+    assert len(frames) == info.frames == 13 + film_frame_count(board)
+    card = frames[6]
+    assert card[:, :8].max() < 30  # black around the text
+    assert card.max() > 200  # white title text
+    assert near(frames[13], COLOURS[0])
+    assert frames[0].max() < card.max()  # the card fades in
+
+
+def parse_srt(text: str) -> list[tuple[float, float, str]]:
+    def seconds(stamp: str) -> float:
+        h, m, s = stamp.replace(",", ".").split(":")
+        return int(h) * 3600 + int(m) * 60 + float(s)
+
+    cues = []
+    for block in text.strip().split("\n\n"):
+        _, times, words = block.split("\n", 2)
+        start, end = times.split(" --> ")
+        cues.append((seconds(start), seconds(end), words))
+    return cues
+
+
+def test_srt_times_follow_the_shots_and_the_title_card(tmp_path):
+    board = make_board(narrations=("The fox wakes.", "", "It flies away into the night."))
+    info, _ = film(tmp_path, board, title=True, title_seconds=1.0)
+    assert info.subtitles == tmp_path / "film.srt"
+    cues = parse_srt(info.subtitles.read_text())
+    spans = timeline(board)
+    offset = 1.0
+    assert cues == [
+        (offset + spans[0].start / FPS, offset + spans[0].end / FPS, "The fox wakes."),
+        (offset + spans[2].start / FPS, offset + spans[2].end / FPS,
+         "It flies away into the night."),
+    ]
+
+
+def test_crossfaded_cues_change_at_the_middle_of_the_overlap(tmp_path):
+    board = make_board(("cut", "crossfade", "cut"), narrations=("one", "two", ""),
+                       transition_duration=0.6)
+    spans = timeline(board)
+    middle = spans[1].start + 3
+    cues = subtitle_cues(board)
+    assert [(c.start, c.end, c.text) for c in cues] == [(0, middle, "one"),
+                                                        (middle, spans[1].end, "two")]
+    info, _ = film(tmp_path, board, title=False)
+    srt = parse_srt(info.subtitles.read_text())
+    assert srt[0][1] == srt[1][0] == pytest.approx(middle / FPS)
+
+
+def test_subtitles_are_burned_into_the_bottom_of_narrated_shots(tmp_path):
+    board = make_board(narrations=("Every evening the fox watched the owl.", "", ""))
+    _, frames = film(tmp_path, board, title=False)
+    spans = timeline(board)
+    bottom = slice(H * 2 // 3, H)
+    with_text = frames[spans[0].start + 2][bottom].astype(int)
+    without = frames[spans[1].start + 2][bottom].astype(int)
+    assert (with_text.sum(2) > 600).sum() > 20  # white letters over the red shot
+    assert (with_text.sum(2) < 150).sum() > 20  # their dark outline and box
+    assert np.abs(without - np.array(COLOURS[1])).max() < 20  # no subtitle: untouched
+    assert near(frames[spans[0].start + 2], COLOURS[0])  # the top is untouched
+
+
+def test_no_narration_no_srt_and_a_stale_one_is_removed(tmp_path):
+    (tmp_path / "film.srt").write_text("1\n00:00:00,000 --> 00:00:01,000\nold\n")
+    info, _ = film(tmp_path, make_board(), title=False)
+    assert info.subtitles is None
+    assert not (tmp_path / "film.srt").exists()
+
+
+def write_wav(path: Path, seconds: float, rate: int = 8000) -> Path:
+    t = np.arange(int(seconds * rate)) / rate
+    samples = (np.sin(2 * np.pi * 440 * t) * 12000).astype("<i2")
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(samples.tobytes())
+    return path
+
+
+def audio_seconds(path: Path) -> float:
+    """Length of the audio track, from its decoded samples."""
+    result = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(path), "-map", "0:a:0",
+         "-f", "s16le", "-ac", "1", "-ar", "8000", "-"], capture_output=True, check=True)
+    return len(result.stdout) / 2 / 8000
+
+
+def streams(path: Path) -> str:
+    result = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)],
+                            capture_output=True, text=True)
+    return "\n".join(line for line in result.stderr.splitlines() if "Stream #" in line)
+
+
+@pytest.mark.parametrize("audio_length", [1.0, 9.0])  # looped when shorter, cut when longer
+def test_audio_lasts_as_long_as_the_film(tmp_path, audio_length):
+    board = make_board()
+    wav = write_wav(tmp_path / "music.wav", audio_length)
+    info, frames = film(tmp_path, board, title=True, title_seconds=1.0, audio=wav)
+    assert info.audio
+    assert "Audio: aac" in streams(info.output)
+    assert abs(audio_seconds(info.output) - len(frames) / FPS) <= 2 / FPS
+
+
+def test_no_audio_track_without_audio(tmp_path):
+    info, _ = film(tmp_path, make_board(), title=False)
+    described = streams(info.output)
+    assert "Video: h264" in described and "yuv420p" in described
+    assert "Audio" not in described
+    data = info.output.read_bytes()
+    assert data.index(b"moov") < data.index(b"mdat")  # +faststart: playable while loading
+
+
+def test_missing_and_unreadable_audio_are_user_errors(tmp_path):
+    board = make_board()
+    clips = make_clips(board, tmp_path)
+    with pytest.raises(UserError, match="no such audio file"):
+        assemble_film(board, clips, tmp_path / "film.mp4", audio=tmp_path / "none.wav")
+    bad = tmp_path / "bad.wav"
+    bad.write_text("not audio at all")
+    with pytest.raises(UserError, match="cannot read audio file"):
+        assemble_film(board, clips, tmp_path / "film.mp4", audio=bad)
+    assert not (tmp_path / "film.mp4").exists()
+
+
+def test_output_folder_that_cannot_be_made_is_a_user_error(tmp_path):
+    board = make_board()
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where a folder should be")
+    with pytest.raises(UserError, match="cannot create folder"):
+        assemble_film(board, make_clips(board, tmp_path), blocker / "film.mp4")
+
+
+def test_clip_with_wrong_frame_count_names_the_shot(tmp_path):
+    board = make_board()
+    counts = [s.frames for s in timeline(board)]
+    for wrong in (counts[1] - 2, counts[1] + 3):
+        clips = make_clips(board, tmp_path, frames=[counts[0], wrong, counts[2]])
+        with pytest.raises(UserError, match=rf"shot 's2'.*has {wrong} frames.*gives it "
+                                            rf"{counts[1]}"):
+            assemble_film(board, clips, tmp_path / "film.mp4")
+
+
+def test_failed_assembly_leaves_the_previous_film_intact(tmp_path):
+    board = make_board(narrations=("a", "b", "c"))
+    info, _ = film(tmp_path, board, title=False)
+    before = info.output.read_bytes()
+    srt_before = info.subtitles.read_text()
+    counts = [s.frames for s in timeline(board)]
+    short_last = make_clips(board, tmp_path, frames=[counts[0], counts[1], counts[2] - 1])
+    with pytest.raises(UserError, match="s3"):
+        assemble_film(board, short_last, info.output)
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(os.urandom(2000))
+    with pytest.raises(UserError, match="s2"):
+        assemble_film(board, [short_last[0], broken, short_last[2]], info.output)
+    missing = [short_last[0], tmp_path / "gone.mp4", short_last[2]]
+    with pytest.raises(UserError, match="missing"):
+        assemble_film(board, missing, info.output)
+    assert info.output.read_bytes() == before
+    assert info.subtitles.read_text() == srt_before
+    leftovers = [p.name for p in tmp_path.iterdir() if re.search(r"\.part|^\.audio", p.name)]
+    assert leftovers == []
