@@ -66,7 +66,7 @@ R = TypeVar("R")
 
 LONG_FILM_SECONDS = 120.0
 """films longer than this are outlined first and planned scene by scene"""
-SHOWN_ANSWER_CHARS = 300
+SHOWN_ANSWER_CHARS = 200
 
 
 @dataclass
@@ -136,9 +136,7 @@ class _Conversation:
             if data is None:
                 data = _lenient_json(text)
             if not isinstance(data, dict):
-                problems = ["the answer is not a JSON object"
-                            + (f" ({output['parsing_error']})".replace("\n", " ")[:200]
-                               if output.get("parsing_error") else "")]
+                problems = ["the answer is not a JSON object"]
             else:
                 try:
                     return build(schema.model_validate(data))
@@ -151,7 +149,8 @@ class _Conversation:
             messages += [AIMessage(text[:8000] or "(empty)"), HumanMessage(
                 prompts.RETRY.format(problems="\n".join(f"- {p}" for p in problems[:20])))]
         shown = redact(text.strip()[:SHOWN_ANSWER_CHARS]).replace("\n", " ")
-        more = "..." if len(text.strip()) > SHOWN_ANSWER_CHARS else ""
+        more = f" (first {SHOWN_ANSWER_CHARS} characters)" if len(text.strip()) > \
+            SHOWN_ANSWER_CHARS else ""
         raise UnusableAnswer(
             f"the model {self.settings.llm!r} gave no usable {step} in"
             f" {self.settings.max_attempts} answer(s): {problems[0]}"
