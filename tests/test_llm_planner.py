@@ -427,3 +427,40 @@ def test_the_repair_loop_runs_with_a_fake_chat_model():
     shot = result.storyboard.scenes[0].shots[0]
     assert [p.entity for k in shot.keyframes for p in k.layout] == ["fox", "fox"]
     assert any("keyframe layout missing, copied from the nearest" in n for n in result.notes)
+
+
+def test_json_mode_servers_get_the_schema_in_the_instructions(server, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    settings = resolve_settings("openai:m", base_url=server.base_url,
+                                structured_output="json_mode", max_retries=0)
+    plan_request = []
+
+    def respond(request: dict) -> Reply:
+        plan_request.append(request)
+        first = len(plan_request) == 1
+        return Reply.json(GOOD_PLAN if first else layout_for(request))
+
+    server.responder = respond
+    board, _ = planned(server, settings)
+    assert server.requests[0]["response_format"] == {"type": "json_object"}
+    assert '"scenes"' in OpenAIServer.system_text(server.requests[0]).split(
+        "JSON Schema of the answer:")[1]
+    assert len(board.scenes[0].shots) == 2
+
+
+def test_the_cli_reads_llm_settings_from_the_project_folder(server, tmp_path, monkeypatch,
+                                                            capsys):
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.delenv("DIRECTOR_LLM", raising=False)
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    project = tmp_path / "film"
+    project.mkdir()
+    (project / "director.toml").write_text(
+        f'llm = "openai:from-config"\nbase_url = "{server.base_url}"\nmax_retries = 0\n')
+    server.responder = film_model()
+    with pytest.raises(SystemExit) as exit_:
+        main(["plan", "a fox learns to fly", "--project", str(project), "-o",
+              str(project / "storyboard.json")])
+    assert exit_.value.code == 0, capsys.readouterr().err
+    assert server.requests[0]["model"] == "from-config"
+    assert (project / "storyboard.json").is_file()
