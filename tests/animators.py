@@ -88,3 +88,20 @@ class FixedTimeAnimator(SolidAnimator):
 
     def __init__(self, seconds: float, *, m: int = 15, batch_size: int = 1) -> None:
         super().__init__(m=m, batch_size=batch_size, delay=seconds)
+
+
+def small_storyboard_dict(**format_changes: Any) -> dict[str, Any]:
+    """The shared three-shot storyboard (tests/conftest.py) at 64x64, 8 fps: shots of 32,
+    28 and 40 frames; small enough to render in a fraction of a second."""
+    from conftest import make_storyboard_dict
+
+    data = make_storyboard_dict()
+    data["format"] = {"width": 64, "height": 64, "fps": 8, **format_changes}
+    return data
+
+
+def small_storyboard(**format_changes: Any):
+    """:func:`small_storyboard_dict` as a validated Storyboard."""
+    from storyboard import validate
+
+    return validate(small_storyboard_dict(**format_changes))
