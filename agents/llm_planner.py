@@ -435,7 +435,6 @@ class LLMPlanner:
         for i, scene in enumerate(scenes):
             for j, shot in enumerate(scene.shots):
                 where = f"scenes[{i}].shots[{j}]"
-                times = [t for t, _ in shot.keyframes]
                 if unavailable is None:
                     request = {
                         "shot": {"description": shot.description,
@@ -451,8 +450,8 @@ class LLMPlanner:
                         result[i, j] = chat.ask(
                             f"layout of {where}", prompts.LAYOUT,
                             json.dumps(request, ensure_ascii=False), ShotLayoutDraft,
-                            lambda d, times=times, where=where: self._shot_layout(
-                                d, times, index, repairs, where))
+                            lambda d, shot=shot, where=where: self._shot_layout(
+                                d, shot, index, repairs, where))
                         continue
                     except ModelUnavailable as error:
                         unavailable = str(error)
@@ -468,7 +467,7 @@ class LLMPlanner:
                          f"{why}: {shown}")
         return result
 
-    def _shot_layout(self, draft: ShotLayoutDraft, times: list[float], index: EntityIndex,
+    def _shot_layout(self, draft: ShotLayoutDraft, shot: _ShotPlan, index: EntityIndex,
                      repairs: Repairs, where: str):
         """The model's keyframe layouts matched to the shot's keyframe times (the nearest
         answer copied where a time has none)."""
@@ -479,11 +478,11 @@ class LLMPlanner:
             t = keyframe.t if math.isfinite(keyframe.t) else 0.0
             answers.append((t, placements(keyframe.layout, index, self.format, here, at),
                             relations(keyframe.relations, index, here, at)))
-        if not any(p for _, p, _ in answers) and index.entities:
+        if not any(p for _, p, _ in answers) and shot.entities:
             raise StoryboardError([_problem(where, "no keyframe has a usable box: give each"
                                             " visible entity a box [x0, y0, x1, y1] in 0..1")])
         layouts = []
-        for t in times:
+        for t, _ in shot.keyframes:
             nearest = min(answers, key=lambda a: abs(a[0] - t))
             if abs(nearest[0] - t) > 1e-3:
                 here.add("keyframe layout missing, copied from the nearest", f"{where} t={t}")
