@@ -574,22 +574,31 @@ def _offline_layout(shot: _ShotPlan, scene: _ScenePlan, entities: list[Entity],
         offline_names = {e.id: e.name for e in board.entities}
     except (UserError, StopIteration):
         offline_shot, offline_names = None, {}
+    def ours(offline_id: str) -> str | None:
+        return index.resolve(offline_names.get(offline_id, offline_id))
+
     layouts = []
     for t, _ in shot.keyframes:
         placed: list[Placement] = []
+        edges: list[Relation] = []
         if offline_shot is not None:
             for p in offline_shot.layout_at(t):
-                entity_id = index.resolve(offline_names.get(p.entity, p.entity))
+                entity_id = ours(p.entity)
                 if entity_id and entity_id not in {q.entity for q in placed}:
                     placed.append(Placement(entity=entity_id, phrase=names[entity_id],
                                             box=p.box))
+            for r in offline_shot.keyframe_at(t).relations:
+                ends = ours(r.subject), ours(r.object)
+                if None not in ends and ends[0] != ends[1]:
+                    edges.append(Relation(subject=ends[0], predicate=r.predicate,
+                                          object=ends[1]))
         missing = [e for e in shot.entities if e not in {p.entity for p in placed}]
         for n, entity_id in enumerate(missing):
             width = min(0.3, 0.9 / len(missing))
             x0 = 0.05 + n * (0.9 / len(missing))
             placed.append(Placement(entity=entity_id, phrase=names[entity_id],
                                     box=(round(x0, 4), 0.45, round(x0 + width, 4), 0.95)))
-        layouts.append((placed, []))
+        layouts.append((placed, edges))
     return layouts
 
 

@@ -365,6 +365,11 @@ def test_unusable_layouts_are_made_by_the_offline_director(server, settings):
                " unusable)" in n for n in notes)
     first = board.scenes[0].shots[0]
     assert {p.entity for p in first.keyframes[0].layout} == {"fox", "owl"}
+    from agents.offline import plan_offline  # the boxes are the offline director's
+
+    offline = next(s for _, s in plan_offline(first.description, seed=3).iter_shots())
+    fox = next(p for p in offline.layout_at(0) if p.entity == "fox")
+    assert first.keyframes[0].layout[0].box == pytest.approx(fox.box)
 
 
 def test_a_server_that_slows_down_mid_plan_leaves_layouts_to_the_offline_director(
