@@ -8,9 +8,10 @@ For each shot of N frames (``storyboard.timing``):
 
   ``hierarchical`` (NUWA-XL): between two frames already made with ``g`` frames between,
   one ``interpolate`` job makes all ``g`` if ``g <= m`` (m = the animator's
-  ``max_inbetweens``), else ``m`` evenly spaced ones (rounded, distinct), leaving smaller
-  gaps for the next level. Each job depends only on its two end frames, so a level runs
-  in parallel and the depth grows with log(N).
+  ``max_inbetweens``), else up to ``m`` evenly spaced ones (rounded, distinct), leaving
+  smaller gaps for the next level; it makes the fewest frames that keep the depth minimal
+  (:func:`plan_hierarchical`). Each job depends only on its two end frames, so a level
+  runs in parallel and the depth grows with log(N).
 
   ``autoregressive`` (for comparison): between two keyframes, windows of ``m`` frames in
   order; each window is conditioned on the last frame of the window before (or the first
@@ -82,13 +83,29 @@ class Span:
 def _between(a: int, b: int, m: int) -> tuple[int, ...]:
     """``m`` frames evenly spaced strictly between ``a`` and ``b`` (needs b - a > m + 1),
     rounded half up: distinct because the spacing is more than one frame."""
+    assert b - a > m + 1, (a, b, m)
     span, parts = b - a, m + 1
     return tuple(a + (2 * j * span + parts) // (2 * parts) for j in range(1, m + 1))
 
 
+def levels_needed(span: int, m: int) -> int:
+    """Levels of ``m``-frame jobs needed to fill the gap between frames ``span`` apart:
+    the least L with (m + 1) ** L >= span."""
+    levels, reach = 1, m + 1
+    while reach < span:
+        levels, reach = levels + 1, reach * (m + 1)
+    return levels
+
+
 def plan_hierarchical(keys: Sequence[int], m: int) -> list[Span]:
     """NUWA-XL: fill the gaps between ``keys`` (sorted frame indices) level by level, each
-    job making up to ``m`` evenly spaced frames between two frames already made."""
+    job making up to ``m`` evenly spaced frames between two frames already made.
+
+    A gap of span s (s - 1 frames between) that needs L levels gets
+    ceil(s / (m + 1) ** (L - 1)) - 1 frames: the fewest that leave gaps the L - 1 levels
+    below can fill. The depth is the least possible and the last level's jobs are full:
+    1024 frames with m = 15 take 1 + 4 + 64 jobs on 3 levels (15 at every level would
+    take 1 + 16 + 256 jobs, the last ones making 3 frames each)."""
     if m < 1:
         raise ValueError(f"m (in-betweens per call) must be at least 1; got {m}")
     spans: list[Span] = []
@@ -97,12 +114,14 @@ def plan_hierarchical(keys: Sequence[int], m: int) -> list[Span]:
     while gaps:
         next_gaps: list[tuple[int, int]] = []
         for a, b in gaps:
-            if b - a - 1 <= 0:
+            span = b - a
+            if span <= 1:
                 continue
-            if b - a - 1 <= m:
+            if span - 1 <= m:
                 made = tuple(range(a + 1, b))
             else:
-                made = _between(a, b, m)
+                below = (m + 1) ** (levels_needed(span, m) - 1)
+                made = _between(a, b, -(-span // below) - 1)
                 points = (a, *made, b)
                 next_gaps.extend(pairwise(points))
             spans.append(Span(level, made, (a, b)))
