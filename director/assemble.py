@@ -37,9 +37,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import re
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,7 +51,6 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from animator.fonts import font, wrap
-from director.video import read_frames
 from storyboard.errors import UserError
 from storyboard.io import atomic_path, atomic_write_text, writable_dir
 from storyboard.models import Storyboard
@@ -140,10 +141,40 @@ def srt_text(cues: Sequence[Cue], fps: int) -> str:
     return "\n".join(blocks)
 
 
+# -- frames as YUV 4:2:0 ----------------------------------------------------------------
+# The clips are H.264 yuv420p and so is the film: frames stay in that form from decoder to
+# encoder (a flat uint8 buffer: the Y plane, then U, then V at half size), which saves two
+# colour conversions per frame and halves the bytes through the pipes. Fades, crossfades
+# and overlays are linear, so they work on YUV as on RGB. Pictures drawn here (title card,
+# subtitles) are converted with BT.601 limited range, as ffmpeg converts RGB by default.
+
+def _black(width: int, height: int) -> np.ndarray:
+    """The YUV buffer of a black frame, as float32 (for fades)."""
+    buffer = np.full(width * height * 3 // 2, 128, np.float32)
+    buffer[:width * height] = 16
+    return buffer
+
+
+def _yuv_planes(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Y at full size, U and V averaged over 2x2 blocks, as float32 (BT.601, limited)."""
+    r, g, b = (rgb[..., i].astype(np.float32) / 255 for i in range(3))
+    y = 16 + 65.481 * r + 128.553 * g + 24.966 * b
+    u = 128 - 37.797 * r - 74.203 * g + 112.0 * b
+    v = 128 + 112.0 * r - 93.786 * g - 18.214 * b
+    h, w = y.shape
+    return y, *(c.reshape(h // 2, 2, w // 2, 2).mean((1, 3)) for c in (u, v))
+
+
+def rgb_to_yuv420(rgb: np.ndarray) -> np.ndarray:
+    """An RGB uint8 frame (even width and height) as a flat yuv420p buffer."""
+    return np.concatenate([np.clip(p + 0.5, 0, 255).astype(np.uint8).ravel()
+                           for p in _yuv_planes(rgb)])
+
+
 # -- pictures drawn once: title card and subtitle overlays ------------------------------
 
 def title_card(title: str, logline: str, width: int, height: int) -> np.ndarray:
-    """The title (bold) and logline (grey, wrapped) centred on black."""
+    """The title (bold) and logline (grey, wrapped) centred on black, as RGB."""
     image = Image.new("RGB", (width, height))
     draw = ImageDraw.Draw(image)
     big, small = font(round(height * 0.085), bold=True), font(round(height * 0.042))
@@ -161,21 +192,28 @@ def title_card(title: str, logline: str, width: int, height: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Overlay:
-    """A subtitle drawn once: its colours and opacity over a band of the frame."""
+    """A subtitle drawn once, in YUV: per plane, its premultiplied colour and what is kept
+    of the picture (255 - alpha), over a band of the frame."""
 
+    width: int
+    height: int
     top: int
     left: int
-    rgb: np.ndarray
-    """uint16 (h, w, 3), premultiplied by alpha / 255"""
-    keep: np.ndarray
-    """uint16 (h, w, 1): 255 - alpha"""
+    planes: tuple[tuple[np.ndarray, np.ndarray], ...]
+    """(colour uint16, keep uint16) for Y, U and V"""
 
     def apply(self, frame: np.ndarray) -> np.ndarray:
-        """A copy of ``frame`` with the subtitle on it."""
+        """A copy of the yuv420p ``frame`` with the subtitle on it."""
         out = frame.copy()
-        h, w = self.keep.shape[:2]
-        band = out[self.top:self.top + h, self.left:self.left + w]
-        band[:] = ((band * self.keep + 127) // 255 + self.rgb).astype(np.uint8)
+        w, h = self.width, self.height
+        views = (out[:w * h].reshape(h, w),
+                 out[w * h:w * h * 5 // 4].reshape(h // 2, w // 2),
+                 out[w * h * 5 // 4:].reshape(h // 2, w // 2))
+        for i, (plane, (colour, keep)) in enumerate(zip(views, self.planes, strict=True)):
+            s = 1 if i == 0 else 2
+            band = plane[self.top // s:self.top // s + keep.shape[0],
+                         self.left // s:self.left // s + keep.shape[1]]
+            band[:] = (band * keep + 127) // 255 + colour
         return out
 
 
@@ -188,6 +226,7 @@ def subtitle_overlay(text: str, width: int, height: int) -> Overlay:
     pad = max(3, face.size // 3)
     box_w = min(width, round(max(face.getlength(line) for line in lines) + 2 * pad + 2 * stroke))
     box_h = line_h * len(lines) + 2 * pad
+    box_w, box_h = box_w + box_w % 2, box_h + box_h % 2  # whole chroma samples
     image = Image.new("RGBA", (box_w, box_h), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
     draw.rounded_rectangle((0, 0, box_w - 1, box_h - 1), radius=pad, fill=(0, 0, 0, 120))
@@ -195,51 +234,98 @@ def subtitle_overlay(text: str, width: int, height: int) -> Overlay:
         x = (box_w - face.getlength(line)) / 2
         draw.text((x, pad + i * line_h), line, font=face, fill=(255, 255, 255, 255),
                   stroke_width=stroke, stroke_fill=(0, 0, 0, 255))
-    rgba = np.asarray(image).astype(np.uint16)
-    alpha = rgba[..., 3:4]
-    top = height - box_h - max(2, round(height * 0.05))
-    return Overlay(max(0, top), (width - box_w) // 2, (rgba[..., :3] * alpha + 127) // 255,
-                   255 - alpha)
+    rgba = np.asarray(image)
+    alpha = rgba[..., 3].astype(np.float32) / 255
+    # premultiplied colour per plane; chroma alpha is the mean over each 2x2 block
+    y, u, v = _yuv_planes((rgba[..., :3] * alpha[..., None]).astype(np.uint8))
+    y = y - 16 * (1 - alpha)  # _yuv_planes adds the offsets once, at full weight
+    alpha_c = alpha.reshape(box_h // 2, 2, box_w // 2, 2).mean((1, 3))
+    u, v = u - 128 * (1 - alpha_c), v - 128 * (1 - alpha_c)
+    planes = tuple((np.clip(c + 0.5, 0, 255).astype(np.uint16),
+                    np.round(255 * (1 - a)).astype(np.uint16))
+                   for c, a in ((y, alpha), (u, alpha_c), (v, alpha_c)))
+    top = max(0, height - box_h - max(2, round(height * 0.05)))
+    return Overlay(width, height, top - top % 2, (width - box_w) // 2 // 2 * 2, planes)
 
 
 # -- reading the shot clips ------------------------------------------------------------
 
+_END = object()
+
+
 class _ClipReader:
-    """A shot clip's frames, with its count and size checked against the timeline."""
+    """A shot clip's frames (yuv420p buffers), decoded ahead in a thread, with their count
+    and size checked against the timeline."""
 
     def __init__(self, path: Path, span: ShotTiming, width: int, height: int) -> None:
-        self.path, self.span, self.size = path, span, (height, width)
+        self.path, self.span, self.size = path, span, (width, height)
         if not path.is_file():
             raise UserError(f"the clip of shot {span.shot_id!r} is missing: {str(path)!r};"
                             " render the shot again")
-        self._frames = read_frames(path)
         self.read = 0
+        self._queue: queue.Queue = queue.Queue(maxsize=24)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._decode, daemon=True)
+        self._thread.start()
+
+    def _decode(self) -> None:
+        frames = None
+        try:
+            frames = imageio_ffmpeg.read_frames(str(self.path), pix_fmt="yuv420p",
+                                                bits_per_pixel=12)
+            self._put(("meta", next(frames)))
+            for raw in frames:
+                if not self._put(raw):
+                    return
+            self._put(_END)
+        except Exception as error:  # handed to the reading thread
+            self._put(("error", error))
+        finally:
+            if frames is not None:
+                frames.close()
+
+    def _put(self, item) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _get(self):
+        item = self._queue.get()
+        if isinstance(item, tuple) and item[0] == "error":
+            self.close()
+            raise UserError(f"cannot read the clip of shot {self.span.shot_id!r}"
+                            f" ({str(self.path)!r}): {_last_line(item[1])};"
+                            " render the shot again")
+        if isinstance(item, tuple) and item[0] == "meta":
+            if tuple(item[1]["size"]) != self.size:
+                self.close()
+                w, h = item[1]["size"]
+                raise UserError(
+                    f"the clip of shot {self.span.shot_id!r} is {w}x{h}, but the film is"
+                    f" {self.size[0]}x{self.size[1]}: render the shot again")
+            return self._get()
+        return item
 
     def next(self) -> np.ndarray:
-        try:
-            frame = next(self._frames, None)
-        except (OSError, RuntimeError) as error:
-            raise UserError(f"cannot read the clip of shot {self.span.shot_id!r}"
-                            f" ({str(self.path)!r}): {_last_line(error)}; render the shot again"
-                            ) from None
-        if frame is None:
+        item = self._get()
+        if item is _END:
             self._mismatch(self.read)
-        if frame.shape[:2] != self.size:
-            raise UserError(
-                f"the clip of shot {self.span.shot_id!r} is {frame.shape[1]}x{frame.shape[0]},"
-                f" but the film is {self.size[1]}x{self.size[0]}: render the shot again")
         self.read += 1
-        return frame
+        return np.frombuffer(item, np.uint8)
 
     def finish(self) -> None:
         """Check that no frame is left over, and stop the decoder."""
-        extra = next(self._frames, None)
+        extra = self._get()
         self.close()
-        if extra is not None:
+        if extra is not _END:
             self._mismatch(encoded_frames(self.path))
 
     def close(self) -> None:
-        self._frames.close()
+        self._stop.set()
 
     def _mismatch(self, found: int) -> None:
         self.close()
@@ -267,35 +353,43 @@ def _last_line(error: object) -> str:
 
 # -- the film frames, in order ---------------------------------------------------------
 
+LOOKAHEAD_SHOTS = 2
+"""Shots whose decoders start before they are on screen (hides ffmpeg's start-up)."""
+
+
 def film_frames(storyboard: Storyboard, shot_clips: Sequence[Path], *, title: bool = True,
                 title_seconds: float = TITLE_SECONDS) -> Iterator[np.ndarray]:
-    """Every frame of the film in order: title card, then the shots with transitions and
-    subtitles. Raises UserError when a clip does not match the timeline."""
+    """Every frame of the film in order, as flat yuv420p buffers: title card, then the
+    shots with transitions and subtitles. Raises UserError when a clip does not match the
+    timeline."""
     fmt = storyboard.format
+    width, height = fmt.width, fmt.height
     spans = timeline(storyboard)
     if len(shot_clips) != len(spans):
         raise ValueError(f"{len(shot_clips)} clips given for {len(spans)} shots")
+    black = _black(width, height)
     title_frames = title_frame_count(storyboard, title, title_seconds)
     if title_frames:
-        card = title_card(storyboard.title, storyboard.logline, fmt.width, fmt.height)
+        card = rgb_to_yuv420(title_card(storyboard.title, storyboard.logline, width, height))
         ramp = max(1, min(round(0.5 * fmt.fps), title_frames // 4))
         for k in range(title_frames):
             level = min(1.0, (k + 1) / ramp, (title_frames - k) / ramp)
-            yield card if level >= 1 else (card * level).astype(np.uint8)
+            yield card if level >= 1 else _to_uint8(black + (card - black) * np.float32(level))
 
     fades = fade_factors(spans)
     cues = subtitle_cues(storyboard)
-    overlays = {c.start: subtitle_overlay(c.text, fmt.width, fmt.height) for c in cues}
+    overlays = {c.start: subtitle_overlay(c.text, width, height) for c in cues}
     cue_at = _cue_index(cues, spans[-1].end if spans else 0)
     readers: dict[int, _ClipReader] = {}
     try:
-        next_shot = 0
+        opened = 0
         for g in range(spans[-1].end if spans else 0):
-            while next_shot < len(spans) and spans[next_shot].start == g:
-                readers[next_shot] = _ClipReader(Path(shot_clips[next_shot]), spans[next_shot],
-                                                 fmt.width, fmt.height)
-                next_shot += 1
-            frame = _compose(g, spans, fades, readers)
+            while opened < len(spans) and (spans[opened].start == g
+                                           or len(readers) <= LOOKAHEAD_SHOTS):
+                readers[opened] = _ClipReader(Path(shot_clips[opened]), spans[opened],
+                                              width, height)
+                opened += 1
+            frame = _compose(g, spans, fades, readers, black)
             for i in [i for i in readers if spans[i].end == g + 1]:
                 readers.pop(i).finish()
             cue = cue_at[g]
@@ -312,12 +406,18 @@ def _cue_index(cues: Sequence[Cue], frames: int) -> list[Cue | None]:
     return index
 
 
+def _to_uint8(buffer: np.ndarray) -> np.ndarray:
+    return np.clip(buffer + 0.5, 0, 255).astype(np.uint8)
+
+
 def _compose(g: int, spans: Sequence[ShotTiming], fades: Sequence[tuple[int, int]],
-             readers: dict[int, _ClipReader]) -> np.ndarray:
+             readers: dict[int, _ClipReader], black: np.ndarray) -> np.ndarray:
     """Film frame ``g`` from the shots on screen: faded, then crossfaded in shot order."""
     result: np.ndarray | None = None
     for i in sorted(readers):
         span, (fade_in, fade_out) = spans[i], fades[i]
+        if span.start > g:
+            break  # decoding ahead, not on screen yet
         frame = readers[i].next()
         k = g - span.start
         level = 1.0
@@ -325,7 +425,7 @@ def _compose(g: int, spans: Sequence[ShotTiming], fades: Sequence[tuple[int, int
             level = (k + 1) / fade_in
         if span.frames - k <= fade_out:
             level = min(level, (span.frames - k - 1) / fade_out)
-        picture = frame if level >= 1 else frame * np.float32(level)
+        picture = frame if level >= 1 else black + (frame - black) * np.float32(level)
         if result is None:
             result = picture
         else:
@@ -333,7 +433,7 @@ def _compose(g: int, spans: Sequence[ShotTiming], fades: Sequence[tuple[int, int
             result = result * (1 - w) + picture * w
     if result is None:  # pragma: no cover - the timeline leaves no gaps
         raise RuntimeError(f"no shot on screen at film frame {g}")
-    return result if result.dtype == np.uint8 else np.clip(result + 0.5, 0, 255).astype(np.uint8)
+    return result if result.dtype == np.uint8 else _to_uint8(result)
 
 
 # -- audio -----------------------------------------------------------------------------
@@ -410,9 +510,9 @@ def _temporary(folder: Path, suffix: str) -> Iterator[Path]:
 
 def _encode(frames: Iterator[np.ndarray], path: Path, width: int, height: int, fps: int,
             total: int, audio: Path | None, progress: bool) -> None:
-    """Send ``frames`` through one libx264 encoder (yuv420p, +faststart, AAC audio copied)."""
+    """Send yuv420p ``frames`` through one libx264 encoder (+faststart, AAC audio copied)."""
     writer = imageio_ffmpeg.write_frames(
-        str(path), (width, height), fps=fps, codec="libx264", pix_fmt_in="rgb24",
+        str(path), (width, height), fps=fps, codec="libx264", pix_fmt_in="yuv420p",
         pix_fmt_out="yuv420p", macro_block_size=1, quality=None, ffmpeg_log_level="error",
         output_params=["-preset", PRESET, "-crf", str(CRF), "-movflags", "+faststart"],
         audio_path=str(audio) if audio else None, audio_codec="copy" if audio else None,
