@@ -6,7 +6,7 @@ storyboard. It reads top to bottom:
 1. text: clean it, find a requested length ("a 30-second film"), drop a "film about" preamble,
    split sentences into clauses;
 2. entities: capitalised names, "a/the <adjective>* <noun>" phrases and pronouns, with a small
-   lexicon (offline_lexicon.txt) giving each noun a kind, a layout prior and a default look;
+   lexicon (offline_words.txt) giving each noun a kind, a layout prior and a default look;
 3. story: each clause is a unit of one or more shots; a new setting or time of day ("in the
    forest", "at night", "next morning") starts a scene; relations come from prepositions and
    verbs, motion from motion verbs;
@@ -50,7 +50,7 @@ class DirectorConfig:
 @dataclass(frozen=True)
 class Noun:
     kind: str  # character | object | place
-    prior: str  # figure | sky | prop | landmark | setting (see offline_lexicon.txt)
+    prior: str  # figure | sky | prop | landmark | setting (see offline_words.txt)
     aspect: float  # width / height, in pixels
     height: float  # fraction of the frame height in a full shot
     look: str  # default adjectives
@@ -85,32 +85,17 @@ TALK_OR_FEEL = set(_words["talk or feel"])
 VERBS = set(MOTION) | TALK_OR_FEEL | set(_words["verbs"])
 IRREGULAR = dict(pair.split(":") for pair in _words["irregular verbs"])
 ADJECTIVES, FEATURES = set(_words["adjectives"]), set(_words["features"])
-PLURALS = {"wolves": "wolf", "mice": "mouse", "children": "child", "people": "person",
-           "men": "man", "women": "woman"}
-PRONOUNS = {"he": "subject", "she": "subject", "him": "subject", "her": "subject",
-            "his": "subject", "they": "character", "them": "character", "it": "thing",
-            "its": "thing"}
-DETERMINERS = {"a", "an", "the", "this", "that", "these", "those", "his", "her", "their", "its",
-               "my", "our", "your", "some", "two", "three", "every", "each", "another"}
+PLURALS = dict(pair.split(":") for pair in _words["plurals"])
+PRONOUNS = dict(pair.split(":") for pair in _words["pronouns"])
+DETERMINERS, FILM_WORDS = set(_words["determiners"]), set(_words["film words"])
 STOPWORDS = DETERMINERS | set(PRONOUNS) | set(_words["stopwords"])
-FILM_WORDS = {"film", "movie", "video", "clip", "short", "animation", "cartoon", "story",
-              "animatic", "long"}
-
-CHASE = {"chase", "follow", "hunt", "pursue"}
-SPLITTERS = {"and", "then", "but", "so", "while", "until", "before", "after", "when"}
-PREPOSITIONS = {("on", "top", "of"): "on", ("in", "front", "of"): "in front of",
-                ("next", "to"): "next to", ("on",): "on", ("upon",): "on", ("under",): "under",
-                ("underneath",): "under", ("beneath",): "under", ("beside",): "next to",
-                ("near",): "next to", ("behind",): "behind", ("above",): "above",
-                ("over",): "above", ("below",): "below", ("inside",): "in", ("in",): "in",
-                ("into",): "in", ("with",): "with"}
-TIMES = [("midnight", "night"), ("night", "night"), ("tonight", "night"), ("dawn", "dawn"),
-         ("sunrise", "dawn"), ("morning", "morning"), ("noon", "day"), ("afternoon", "afternoon"),
-         ("evening", "evening"), ("sunset", "dusk"), ("dusk", "dusk"), ("twilight", "dusk")]
-SCENE_BREAK = re.compile(r"\b(next day|following day|later|meanwhile|one day|years? after|"
-                         r"the next|afterwards|elsewhere|back home)\b", re.I)
-STYLES = ["watercolor", "watercolour", "pixel art", "anime", "claymation", "film noir",
-          "oil painting", "pencil sketch", "3d render", "paper cut-out", "comic book"]
+LENGTH_CUES, SPLITTERS = set(_words["length cues"]), set(_words["clause splitters"])
+CHASE = set(_words["chase"])
+PREPOSITIONS = {tuple(words.split()): predicate.strip() for words, predicate in sorted(
+    (line.split(":") for line in WORDS["prepositions"]), key=lambda p: -len(p[0].split()))}
+TIMES = [pair.split(":") for pair in _words["times"]]
+SCENE_BREAK = re.compile(rf"\b({'|'.join(WORDS['scene breaks'])})\b", re.I)
+STYLES = [line.strip() for line in WORDS["styles"]]
 NUMBERS = {w: i for i, w in enumerate(
     ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
      "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
@@ -123,7 +108,6 @@ LENGTH = re.compile(
     rf"\b(?P<num>[0-9]+(?:\.[0-9]+)?|half an?|(?:{_NUM})(?:[- ](?:{_NUM}))*|an?)(?P<half>\s+and\s+a"
     r"\s+half)?\s*-?\s*(?P<unit>hours?|hrs?|minutes?|mins?|seconds?|secs?)\b(?P<half2>\s+and\s+a"
     r"\s+half)?", re.I)
-LENGTH_CUES = {"lasting", "lasts", "length", "duration", "runtime", "total", "make", "it"}
 _ADJ = "|".join(sorted(ADJECTIVES | {"animated", "silent", "funny", "short", "long", "cute"}
                       | {w for style in STYLES for w in style.split()}, key=len, reverse=True))
 PREAMBLE = re.compile(
