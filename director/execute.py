@@ -205,15 +205,17 @@ class _Run:
         """Missing artifacts that the sinks (or other needed jobs) read."""
         succ, has, jobs = self.graph.succ, self.store.has, self.jobs
         needed: dict[str, bool] = {}
+        debug = log.isEnabledFor(logging.DEBUG)
         for node in reversed(order):
             children = succ[node]
             if children and not any(needed[c] for c in children):
-                needed[node] = False  # every reader exists: no need to look for it
+                needed[node], decision = False, "skip"  # every reader exists: not needed
+            elif has(jobs[node].key):
+                needed[node], decision = False, "hit"
             else:
-                needed[node] = not has(jobs[node].key)
-            if log.isEnabledFor(logging.DEBUG):
-                log.debug("cache %s %s %s", "miss" if needed[node] else "hit", node,
-                          jobs[node].key)
+                needed[node], decision = True, "miss"
+            if debug:
+                log.debug("cache %s %s %s", decision, node, jobs[node].key)
         return needed
 
     # -- running ---------------------------------------------------------------------------
