@@ -273,6 +273,8 @@ class _Run:
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
         pool.shutdown(wait=True)
+        for kind_stats in stats.values():
+            kind_stats.seconds = round(kind_stats.seconds, 3)
         run = sum(s.run for s in stats.values())
         reused = sum(s.reused for s in stats.values())
         counts = JobCounts(total=len(jobs), run=run, reused=reused,

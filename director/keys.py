@@ -24,7 +24,9 @@ CODE_VERSION: dict[str, int] = {
     "shot": 1,
     "film": 1,
 }
-"""Per job kind; bump by hand when the code that makes that kind's artifacts changes."""
+"""Per job kind; bump by hand when the code that makes that kind's artifacts changes what
+they hold: the scheduler's requests (including ``Storyboard.prompt_for`` and
+``Shot.layout_at``, which build them), the store's formats, clip encoding, assembly."""
 
 KEY_LENGTH = 32
 """Hex digits in a key (a 128-bit BLAKE2b digest)."""
