@@ -694,7 +694,10 @@ def make_shot(n: int, plan: ShotPlan, duration: float, config: DirectorConfig, r
     for subject, predicate, obj in plan.edges:
         if subject in boxes and obj in boxes and not close and (subject, obj) != (lead, over) \
                 and not (obj.noun.prior == "sky" and predicate in {"under", "below", "in"}):
-            boxes[subject] = place(boxes[subject], boxes[obj], predicate)
+            carried = verb_base(predicate.split()[0]) in {"carry", "hold", "bring", "take"}
+            boxes[subject if not carried else obj] = place(  # what is carried is beside it
+                *((boxes[subject], boxes[obj]) if not carried else (boxes[obj], boxes[subject])),
+                "with" if carried else predicate)
     tracks = {e: [box, box] for e, box in boxes.items()}
     movement = MOVES[rng.randrange(len(MOVES))] if plan.coverage else (
         "zoom-in" if close and plan.talk else "static")
@@ -703,7 +706,7 @@ def make_shot(n: int, plan: ShotPlan, duration: float, config: DirectorConfig, r
         step = tracks[lead][-1][0] - tracks[lead][0][0]
         movement = CAMERA_FOR.get(kind) or ("pan-right" if step >= 0 else "pan-left")
         chased = [o for s, v, o in plan.edges if s is lead and (  # and what it carries
-            v == "with" or verb_base(v.split()[0]) in CHASE)]
+            v == "with" or verb_base(v.split()[0]) in CHASE | {"carry", "hold", "bring"})]
         for other in movers[1:] + chased:
             if other in boxes and other is not lead:
                 tracks[other] = follow(boxes[lead], tracks[lead], boxes[other])

@@ -343,3 +343,13 @@ def test_story_like_word_salad_gives_a_valid_storyboard(text):
     except UserError:
         return
     assert validate(storyboard.model_dump(mode="json")) == storyboard
+
+
+def test_what_is_carried_stays_beside_the_carrier_and_moves_with_it():
+    shot = shots(board("The robot carries the flower to the left."))[0]
+    assert ("robot", "carries", "flower") in [
+        (r.subject, r.predicate, r.object) for r in shot.keyframes[0].relations]
+    for keyframe in shot.keyframes:
+        robot, flower = box_of(keyframe, "robot"), box_of(keyframe, "flower")
+        assert abs(flower[0] - robot[2]) < 0.05 or abs(robot[0] - flower[2]) < 0.05
+    assert box_of(shot.keyframes[-1], "flower")[0] < box_of(shot.keyframes[0], "flower")[0] - 0.2
