@@ -92,3 +92,17 @@ def test_cache_of_a_folder_that_is_no_project(capsys, tmp_path):
     code, _, err = run(capsys, "cache", "ls", "--project", str(tmp_path))
     assert code == 1 and "is not a project folder" in err
     assert not (tmp_path / "store").exists()
+
+
+def test_graph_for_a_named_animator_shows_the_keys_a_render_would_store(capsys, board_file):
+    from animator.registry import get_animator
+
+    code, out, _ = run(capsys, "graph", str(board_file), "--animator", "animatic", "-m", "5")
+    assert code == 0
+    data = json.loads(out)
+    assert data["inbetweens"] == 5
+    expected = schedule(small_storyboard(), get_animator("animatic", max_inbetweens=5))
+    assert {n["id"]: n["key"] for n in data["nodes"]} == \
+        {n: d["job"].key for n, d in expected.nodes(data=True)}
+    code, out, _ = run(capsys, "graph", str(board_file))
+    assert "key" not in json.loads(out)["nodes"][0]
