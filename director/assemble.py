@@ -254,8 +254,9 @@ _END = object()
 
 
 class _ClipReader:
-    """A shot clip's frames (yuv420p buffers), decoded ahead in a thread, with their count
-    and size checked against the timeline."""
+    """A shot clip's frames (yuv420p buffers), decoded ahead in a thread (one decoder thread
+    each: cheaper than ffmpeg's frame threads for small clips), with their count and size
+    checked against the timeline."""
 
     def __init__(self, path: Path, span: ShotTiming, width: int, height: int) -> None:
         self.path, self.span, self.size = path, span, (width, height)
@@ -272,7 +273,8 @@ class _ClipReader:
         frames = None
         try:
             frames = imageio_ffmpeg.read_frames(str(self.path), pix_fmt="yuv420p",
-                                                bits_per_pixel=12)
+                                                bits_per_pixel=12,
+                                                input_params=["-threads", "1"])
             self._put(("meta", next(frames)))
             for raw in frames:
                 if not self._put(raw):
