@@ -1,10 +1,12 @@
 """Clips on disk: H.264 writing (atomic) and reading back, through imageio-ffmpeg.
 
 Shot clips are intermediate: the film is assembled from them, re-encoded where shots are
-composited. They are written with libx264 ``-preset veryfast -crf 18``: veryfast encodes
-several times faster than the default ``medium`` on these 2-core machines (no GPU), and
-crf 18 keeps them visually lossless, so a second encode in assembly loses nothing a viewer
-sees. ``yuv420p`` is what browsers and players decode.
+composited. They are written with libx264 ``-preset veryfast -crf 18``. Measured here on
+240 animatic frames at 640x360 (frames/s encoded, file size, mean absolute error of 255):
+ultrafast 611 fps, 1077 KiB, 1.08; superfast 402, 590 KiB, 1.10; veryfast 685, 266 KiB,
+1.20; faster 470, 284 KiB, 1.16. veryfast is as fast as any and 4x smaller than
+ultrafast, and crf 18 keeps the clips visually lossless, so the second encode in assembly
+loses nothing a viewer sees. ``yuv420p`` is what browsers and players decode.
 """
 
 from __future__ import annotations
