@@ -62,7 +62,8 @@ SCENERY_WORDS: dict[str, tuple[str, ...]] = {
                  "classroom", "library", "attic", "cellar", "shop", "cafe", "restaurant",
                  "studio", "workshop", "castle", "palace", "barn", "cabin", "hospital"),
     "space": ("space", "orbit", "planet", "galaxy", "moon surface", "asteroid", "spaceship"),
-    "city": ("city", "street", "town", "village", "rooftop", "alley", "downtown", "market",
+    "village": ("village", "cottage", "hamlet", "farmhouse", "thatched"),
+    "city": ("city", "street", "town", "rooftop", "alley", "downtown", "market",
              "square", "station", "harbor", "harbour", "road", "bridge"),
     "sea": ("sea", "ocean", "beach", "coast", "shore", "lake", "river", "bay", "island",
             "harbor", "pond", "water"),
@@ -77,6 +78,7 @@ WEATHER_WORDS = ("storm", "rain", "overcast", "fog", "mist", "cloudy", "grey sky
 GROUND: dict[str, tuple[RGB, RGB]] = {  # (far, near) ground colours in daylight
     "forest": ((78, 118, 66), (46, 84, 42)),
     "field": ((122, 170, 86), (84, 136, 60)),
+    "village": ((128, 160, 92), (96, 128, 70)),
     "mountain": ((128, 136, 118), (96, 104, 88)),
     "desert": ((226, 196, 136), (204, 162, 104)),
     "sea": ((226, 206, 160), (206, 182, 134)),
@@ -358,6 +360,25 @@ def _windows(draw, rng, look, x, top, w, h, unit) -> None:
             draw.rectangle((col, row, col + size, row + size), fill=lit if on else dark)
 
 
+def _paint_village(draw, rng, look, cw, ch, horizon, unit) -> None:
+    _hills(draw, rng, look, cw, horizon, unit, (104, 146, 84), 0.45, int(cw / unit * 2))
+    x = -rng.uniform(0, 0.2) * unit
+    while x < cw:
+        w, h = rng.uniform(0.12, 0.22) * unit, rng.uniform(0.07, 0.12) * unit
+        base = horizon + rng.uniform(0.0, 0.03) * unit
+        wall = _haze((214, 196, 164), look, 0.2)
+        roof = _haze((150, 118, 70) if rng.random() < 0.6 else (150, 70, 56), look, 0.2)
+        draw.rectangle((x, base - h, x + w, base), fill=wall)
+        draw.polygon([(x - 0.1 * w, base - h), (x + w / 2, base - h - 0.55 * w),
+                      (x + 1.1 * w, base - h)], fill=roof)
+        size = 0.022 * unit
+        for wx in (x + 0.25 * w, x + 0.65 * w):
+            on = look.phase in ("night", "dusk") and rng.random() < 0.7
+            draw.rectangle((wx, base - h * 0.65, wx + size, base - h * 0.65 + size),
+                           fill=(255, 214, 120) if on else _haze((70, 86, 110), look, 0.2))
+        x += w + rng.uniform(0.05, 0.3) * unit
+
+
 def _paint_interior(draw, rng, look, cw, ch, horizon, unit) -> None:
     wall = _lit((214, 202, 180), look) if look.phase == "day" else _mix(
         _lit((214, 202, 180), look), (60, 50, 40), 0.3)
@@ -389,7 +410,8 @@ def _paint_space(draw, rng, look, cw, ch, horizon, unit) -> None:
 SCENERY_PAINTERS = {
     "forest": _paint_forest, "field": _paint_field, "plain": _paint_plain,
     "mountain": _paint_mountain, "desert": _paint_desert, "sea": _paint_sea,
-    "city": _paint_city, "interior": _paint_interior, "space": _paint_space,
+    "city": _paint_city, "village": _paint_village, "interior": _paint_interior,
+    "space": _paint_space,
 }
 
 

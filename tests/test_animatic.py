@@ -139,6 +139,7 @@ def test_setting_words_pick_the_scenery():
     assert look_of("a snowy pine forest", "dusk").snow
     assert look_of("a busy city street", "night").phase == "night"
     assert look_of("a cosy kitchen", "day").scenery == "interior"
+    assert look_of("a quiet village of thatched cottages", "night").scenery == "village"
     assert look_of("the beach", "dawn").scenery == "sea"
     assert look_of("somewhere", "noon").scenery == "plain"
     assert look_of("a golden wheat field", "day").tint is not None
