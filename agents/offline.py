@@ -723,7 +723,7 @@ def make_shot(n: int, plan: ShotPlan, duration: float, config: DirectorConfig, r
             layout.append({"entity": e.id, "phrase": e.name, "box": box})
             if e is lead:
                 notes.append(f"{e.name} {where(box)}")
-        prompt = f"{plan.size} shot: {trim(plan.unit.text, 300)}"
+        prompt = f"{plan.size} shot: {trim(plan.unit.text, 300).rstrip('.!?;, ')}"
         prompt += "".join(f"; {note}" for note in notes)
         keyframes.append({"t": t, "prompt": prompt, "layout": layout, "relations": relations_json})
     coverage_note = f" ({plan.size} on {plan.focus.name})" if plan.coverage and plan.focus else ""

@@ -3,6 +3,8 @@
     from director import api
     board = api.plan("a two-minute film about a fox who learns to fly")
     api.sheet(board, "sheet.png")
+    report = api.render(board, "fox.mp4")          # or: api.make(request, "fox.mp4")
+    print(report.frames, report.jobs.run, report.jobs.reused)
 """
 
 from __future__ import annotations
@@ -11,9 +13,13 @@ import os
 from pathlib import Path
 
 import agents
+from director.execute import RenderReport
 from storyboard import Storyboard, json_schema, load, save
 
-__all__ = ["json_schema", "load", "plan", "plan_with_notes", "save", "sheet"]
+__all__ = [
+    "default_project", "json_schema", "load", "make", "plan", "plan_with_notes", "render",
+    "save", "sheet",
+]
 
 
 def plan(request: str, *, llm: str | None = None, seed: int = 0,
@@ -39,3 +45,46 @@ def sheet(storyboard: Storyboard, output: str | os.PathLike) -> Path:
     from storyboard.sheet import render_sheet
 
     return render_sheet(storyboard, output)
+
+
+def default_project(output: str | os.PathLike) -> Path:
+    """The project folder used for a film when none is named: ``NAME.director`` beside
+    ``NAME.mp4``, so each film keeps its own storyboard versions, store and reports."""
+    output = Path(output)
+    return output.with_name(f"{output.stem}.director")
+
+
+def render(storyboard: Storyboard, output: str | os.PathLike = "film.mp4", *,
+           project: str | os.PathLike | None = None, report: str | os.PathLike | None = None,
+           workers: int = 2, animator: str = "animatic", title: bool = True,
+           audio: str | os.PathLike | None = None, progress: bool = True) -> RenderReport:
+    """Render a storyboard into a film at ``output`` (an .mp4, with an .srt beside it).
+
+    The project folder (default: :func:`default_project`) keeps the storyboard versions,
+    the artifact store and the reports; only jobs whose artifacts are missing run, so a
+    second call reuses everything. A failing job does not raise: check ``report.ok``."""
+    from animator.registry import get_animator
+    from director.execute import execute
+    from director.project import Project
+    from director.schedule import schedule
+    from storyboard.errors import UserError
+
+    output = Path(output)
+    if output.suffix.lower() != ".mp4":
+        raise UserError(f"the film must be an .mp4 file; got {str(output)!r}")
+    if audio is not None and not Path(audio).is_file():
+        raise UserError(f"no such audio file: {str(audio)!r}")
+    backend = get_animator(animator)
+    graph = schedule(storyboard, backend, title=title, audio=audio)
+    folder = Project(project if project is not None else default_project(output))
+    return execute(graph, backend, folder, workers=workers, progress=progress,
+                   output=output, report=report)
+
+
+def make(request: str, output: str | os.PathLike = "film.mp4", *,
+         project: str | os.PathLike | None = None, llm: str | None = None,
+         llm_timeout: float | None = None, seed: int = 0, **render_options) -> RenderReport:
+    """Plan a film from a plain-language request, then :func:`render` it."""
+    project = project if project is not None else default_project(output)
+    board = plan(request, llm=llm, seed=seed, llm_timeout=llm_timeout, project=project)
+    return render(board, output, project=project, **render_options)

@@ -32,8 +32,6 @@ from storyboard.models import Storyboard
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PROJECT_DIR = Path("director-project")
-"""The project folder used when none is named (relative to the working directory)."""
 
 _VERSION = re.compile(r"^v(\d{4,})\.json$")
 
@@ -41,7 +39,7 @@ _VERSION = re.compile(r"^v(\d{4,})\.json$")
 class Project:
     """A film's project folder (created when missing)."""
 
-    def __init__(self, root: str | os.PathLike = DEFAULT_PROJECT_DIR) -> None:
+    def __init__(self, root: str | os.PathLike) -> None:
         self.root = writable_dir(root)
         self.storyboards = writable_dir(self.root / "storyboards")
         self.schedules = writable_dir(self.root / "schedules")

@@ -13,6 +13,7 @@ import traceback
 import click
 
 from director.cli.cache import cache
+from director.cli.film_commands import make, render
 from director.cli.graph import graph
 from director.cli.storyboard_commands import plan, schema, sheet, validate
 from storyboard.errors import UserError
@@ -29,10 +30,8 @@ def cli(verbose: bool) -> None:
     )
 
 
-for command in (plan, validate, schema, sheet):
+for command in (make, render, plan, validate, schema, sheet, graph, cache):
     cli.add_command(command)
-cli.add_command(graph)
-cli.add_command(cache)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,7 +6,6 @@ from collections import defaultdict
 
 import click
 
-from director.project import DEFAULT_PROJECT_DIR
 
 
 def _size(count: int) -> str:
@@ -17,12 +16,20 @@ def _size(count: int) -> str:
     return f"{count} B"
 
 
-def _project(path: str):
+def _project(path: str | None):
+    """The named project folder, or the only one in the working directory."""
     from pathlib import Path
 
     from director.project import Project
     from storyboard.errors import UserError
 
+    if path is None:
+        found = sorted(str(p.parent) for p in Path(".").glob("*/store") if p.is_dir())
+        if len(found) != 1:
+            where = f"found {', '.join(found)}" if found else "none found here"
+            raise UserError(f"name the project folder with --project DIR ({where};"
+                            f" `director make -o NAME.mp4` keeps it in NAME.director)")
+        path = found[0]
     if not (Path(path) / "store").is_dir():
         raise UserError(f"{path!r} is not a project folder (it has no store/); name one with "
                         f"--project DIR")
@@ -36,7 +43,7 @@ def cache() -> None:
 
 @cache.command("ls")
 @click.option("--project", "project_dir", type=click.Path(file_okay=False),
-              default=str(DEFAULT_PROJECT_DIR), show_default=True, help="The project folder.")
+              default=None, help="The project folder (default: the only one here).")
 @click.option("--summary", is_flag=True, help="Only the totals by kind.")
 def ls(project_dir: str, summary: bool) -> None:
     """List the artifacts: key, kind, job, size, seconds taken, when made."""
@@ -50,13 +57,12 @@ def ls(project_dir: str, summary: bool) -> None:
                        f"  {info.seconds:7.3f} s  {info.created}")
     for kind, (count, size) in sorted(totals.items()):
         click.echo(f"{kind}: {count} artifacts, {_size(size)}")
-    click.echo(f"total: {len(infos)} artifacts, {_size(sum(i.bytes for i in infos))} "
-               f"in {project_dir}")
+    click.echo(f"total: {len(infos)} artifacts, {_size(sum(i.bytes for i in infos))}")
 
 
 @cache.command("gc")
 @click.option("--project", "project_dir", type=click.Path(file_okay=False),
-              default=str(DEFAULT_PROJECT_DIR), show_default=True, help="The project folder.")
+              default=None, help="The project folder (default: the only one here).")
 def gc(project_dir: str) -> None:
     """Remove the artifacts that no saved storyboard version reaches."""
     result = _project(project_dir).gc()

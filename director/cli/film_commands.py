@@ -1,0 +1,84 @@
+"""Commands that make films: make (plan, then render) and render (a storyboard file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from director import api
+from director.execute import RenderReport
+from storyboard.errors import UserError
+
+
+def render_options(command):
+    """Options shared by make and render."""
+    options = [
+        click.option("-o", "--output", type=click.Path(dir_okay=False), default="film.mp4",
+                     show_default=True, help="The film (.mp4); subtitles go beside it (.srt)."),
+        click.option("--project", type=click.Path(file_okay=False), default=None,
+                     help="Project folder (storyboard versions, artifact store, reports)."
+                          " Default: NAME.director beside NAME.mp4."),
+        click.option("--report", type=click.Path(dir_okay=False), default=None,
+                     help="Also write the render report (JSON) here."),
+        click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
+                     help="Jobs run in parallel."),
+        click.option("--animator", default="animatic", show_default=True,
+                     help="Backend that makes the frames."),
+        click.option("--title/--no-title", default=True, show_default=True,
+                     help="Open with a title card."),
+        click.option("--audio", type=click.Path(dir_okay=False), default=None,
+                     help="Background audio file, trimmed and faded to the film's length."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _finish(report: RenderReport, storyboard_note: str = "") -> None:
+    jobs = report.jobs
+    if not report.ok:
+        raise UserError(report.failure_summary())
+    reused = "every job reused" if jobs.run == 0 else f"{jobs.run} run, {jobs.reused} reused"
+    fps_note = f"{report.frames} frames"
+    click.echo(f"film -> {report.output} ({fps_note}; {jobs.total} jobs: {reused};"
+               f" {report.wall_seconds:.1f} s){storyboard_note}")
+
+
+@click.command()
+@click.argument("request")
+@render_options
+@click.option("--llm", default=None,
+              help="'offline' (rule-based, no network) or 'openai:MODEL'."
+                   " Default: the configured one, else offline.")
+@click.option("--llm-timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds the LLM may take for the whole plan.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Storyboard seed.")
+def make(request: str, output: str, project: str | None, report: str | None, workers: int,
+         animator: str, title: bool, audio: str | None, llm: str | None,
+         llm_timeout: float | None, seed: int) -> None:
+    """Plan a film from a plain-language REQUEST and render it."""
+    project = project or str(api.default_project(output))
+    result = api.plan_with_notes(request, llm=llm, seed=seed, llm_timeout=llm_timeout,
+                                 project=project)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    board = result.storyboard
+    shots = sum(len(scene.shots) for scene in board.scenes)
+    click.echo(f"planned {board.title!r}: {shots} shots,"
+               f" {sum(s.duration for _, s in board.iter_shots()):.1f} s", err=True)
+    outcome = api.render(board, output, project=project, report=report, workers=workers,
+                         animator=animator, title=title, audio=audio)
+    _finish(outcome, f"\nproject: {project} (storyboard, store, reports)")
+
+
+@click.command()
+@click.argument("storyboard", type=click.Path(dir_okay=False))
+@render_options
+def render(storyboard: str, output: str, project: str | None, report: str | None,
+           workers: int, animator: str, title: bool, audio: str | None) -> None:
+    """Render a STORYBOARD JSON file into a film."""
+    board = api.load(storyboard)
+    outcome = api.render(board, output, project=project, report=report, workers=workers,
+                         animator=animator, title=title, audio=audio)
+    _finish(outcome, f"\nproject: {project or api.default_project(Path(output))}")
