@@ -7,7 +7,6 @@ from collections import defaultdict
 import click
 
 
-
 def _size(count: int) -> str:
     for unit in ("B", "KiB", "MiB", "GiB"):
         if count < 1024 or unit == "GiB":
