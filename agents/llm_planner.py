@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from pydantic import BaseModel, ValidationError
 
 from agents import prompts
 from agents.chat_models import LLMSettings, make_chat_model, redact
+from agents.offline import find_length
 from agents.repair import (
     CAMERA_MOVEMENTS,
     CAMERA_SIZES,
@@ -237,25 +237,10 @@ def _lenient_json(text: str) -> Any:
 
 
 # -- requested length ------------------------------------------------------------------
-_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
-                 "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "fifteen": 15,
-                 "twenty": 20, "thirty": 30, "forty": 40, "forty-five": 45, "sixty": 60,
-                 "ninety": 90, "half": 0.5}
-
-
 def requested_seconds(request: str) -> float | None:
-    """The length a request names ('a 10-minute film', 'two minutes', '30 s'), if any."""
-    pattern = (r"\b(\d+(?:\.\d+)?|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
-               + r")[\s-]*(minutes?|mins?|seconds?|secs?|s)\b")
-    for match in re.finditer(pattern, request.lower()):
-        number, unit = match.groups()
-        value = float(number) if number[0].isdigit() else float(_NUMBER_WORDS[number])
-        if value <= 0:
-            continue
-        seconds = value * 60 if unit.startswith("m") else value
-        if 2 <= seconds <= 4 * 3600:
-            return seconds
-    return None
+    """The length a request names ('a 10-minute film', 'two minutes about a fox'), if any:
+    the offline director's reading, so both planners agree."""
+    return find_length(request)[0]
 
 
 # -- the planner -----------------------------------------------------------------------

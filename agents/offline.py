@@ -154,7 +154,8 @@ def find_length(text: str) -> tuple[float | None, str]:
         rest = (text[start:match.start()] + " " + text[match.end():end]).lower().split()
         alone = set(rest) <= FILM_WORDS | {"a", "an", "about", "around", "roughly", "exactly",
                                            "just", "in", "total", "make", "it", "please"}
-        beside_film = bool(set(after) & FILM_WORDS or before & FILM_WORDS)
+        beside_film = bool(set(after) & FILM_WORDS or before & FILM_WORDS
+                           or after[:1] == ["about"])  # 'two minutes about a fox'
         if not (alone or beside_film or before & LENGTH_CUES):
             continue
         unit = match["unit"].lower()
