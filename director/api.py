@@ -14,11 +14,11 @@ from pathlib import Path
 
 import agents
 from director.execute import RenderReport
-from storyboard import Storyboard, json_schema, load, save
+from storyboard import Storyboard, diff, json_schema, load, save, validate
 
 __all__ = [
-    "default_project", "json_schema", "load", "make", "plan", "plan_with_notes", "render",
-    "save", "sheet",
+    "default_project", "diff", "json_schema", "load", "make", "plan", "plan_with_notes",
+    "render", "save", "sheet", "validate",
 ]
 
 
