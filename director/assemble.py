@@ -1,15 +1,16 @@
-"""The film: shot clips joined by their transitions, a title card, burned-in subtitles, an
-``.srt`` beside it and optional background audio, encoded once to H.264.
+"""The film: the shots' segments joined by their transitions, a title card, burned-in
+subtitles, an ``.srt`` beside it and optional background audio, in H.264.
 
-How (and why not moviepy): the shot clips are decoded frame by frame (ffmpeg decoders
-running beside Python) and every film frame is sent once to one libx264 encoder through
-``imageio_ffmpeg.write_frames``. Frames that need nothing pass straight from decoder to
-encoder; only the frames of a transition or under a subtitle are composited, in numpy, and
-only where they change (a subtitle touches a band at the bottom). No intermediate file is
-written, so no frame is encoded twice on its way into the film. moviepy's compositing was
-about 4x slower for the same frames on these machines (../shared/FACTS.md), and copying
-untouched H.264 runs with ffmpeg's concat demuxer would need keyframes at every cut and
-identical encoder settings, for little gain once subtitles touch most shots.
+How: a shot job writes its clip as segments (``director.segments``): ``head`` and
+``tail``, the frames that a transition composites, and ``body``, the frames that need
+nothing, its subtitle already burned in. Only the title card and the transitions are
+made here: the head and tail frames are decoded, faded and blended in numpy, the
+subtitle cue laid over them, and encoded with the same settings as every segment
+(``director.video.write_clip``). Then ffmpeg's concat demuxer joins title card,
+transitions and bodies in order with ``-c copy``: a frame that needs no compositing is
+encoded once, by its shot job, and never decoded here. Identical encoder settings (and no
+B-frames) make the copy valid; the film is read back and decoded in full to prove it
+(exact frame count, no decoder message) before it replaces anything.
 
 Transitions, into each shot (frames from ``storyboard.timing``):
 
@@ -20,10 +21,11 @@ Transitions, into each shot (frames from ``storyboard.timing``):
 - The first shot's ``fade`` or ``crossfade`` is a fade in from black over its first n
   frames.
 
-Subtitles: each shot's narration, wrapped, white on a dark box at the bottom. A cue runs
-over its shot's frames; where two shots crossfade, the cue changes at the middle of the
-overlap. The same cues go to an ``.srt`` beside the film (title card included in the
-times); an old ``.srt`` there is removed when the new film has no narration.
+Subtitles: each shot's narration, wrapped, white on a dark box at the bottom
+(``director.subtitles``). A cue runs over its shot's frames; where two shots crossfade, the
+cue changes at the middle of the overlap. The same cues go to an ``.srt`` beside the film
+(title card included in the times); an old ``.srt`` there is removed when the new film has
+no narration.
 
 Audio: a file the user names is looped when shorter than the film, cut to the film's
 length, faded out over its last two seconds (a quarter of the film if shorter), and
@@ -43,6 +45,7 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,16 +54,20 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from animator.fonts import font, wrap
+from director.segments import SegmentLengths, ShotSegments, segment_lengths
+from director.subtitles import Overlay, cue_text, subtitle_overlay
+from director.video import write_clip
 from storyboard.errors import UserError
 from storyboard.io import atomic_path, atomic_write_text, writable_dir
 from storyboard.models import Storyboard
 from storyboard.timing import ShotTiming, round_frames, timeline
 
-PRESET = "veryfast"
-CRF = 20
 TITLE_SECONDS = 2.0
 AUDIO_FADE_SECONDS = 2.0
 AUDIO_BITRATE = "160k"
+ENCODE_WORKERS = 2
+"""Transitions encoded at once (each is a decoder or two, Python and an encoder: two
+overlap ffmpeg's start-up on a 2-core machine)."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +94,7 @@ class Cue:
     text: str
 
 
-# -- the plan: what each film frame is made of ------------------------------------------
+# -- timing: fades and subtitle cues ------------------------------------------
 
 def title_frame_count(storyboard: Storyboard, title: bool = True,
                       seconds: float = TITLE_SECONDS) -> int:
@@ -123,7 +130,7 @@ def subtitle_cues(storyboard: Storyboard, offset: int = 0) -> list[Cue]:
         after = spans[i + 1] if i + 1 < len(spans) else None
         if after and after.transition == "crossfade":
             end = after.start + after.transition_frames // 2
-        text = " ".join(shot.narration.split())
+        text = cue_text(shot.narration)
         if text and end > start:
             cues.append(Cue(start + offset, end + offset, text))
     return cues
@@ -141,37 +148,47 @@ def srt_text(cues: Sequence[Cue], fps: int) -> str:
     return "\n".join(blocks)
 
 
-# -- frames as YUV 4:2:0 ----------------------------------------------------------------
-# The clips are H.264 yuv420p and so is the film: frames stay in that form from decoder to
-# encoder (a flat uint8 buffer: the Y plane, then U, then V at half size), which saves two
-# colour conversions per frame and halves the bytes through the pipes. Fades, crossfades
-# and overlays are linear, so they work on YUV as on RGB. Pictures drawn here (title card,
-# subtitles) are converted with BT.601 limited range, as ffmpeg converts RGB by default.
 
-def _black(width: int, height: int) -> np.ndarray:
-    """The YUV buffer of a black frame, as float32 (for fades)."""
-    buffer = np.full(width * height * 3 // 2, 128, np.float32)
-    buffer[:width * height] = 16
-    return buffer
+# -- the plan: which stretches of the film are copied, which are composited --------------
 
+@dataclass(frozen=True)
+class Piece:
+    """A stretch of the film, in shot frames [start, end) (title card not counted): a
+    shot's body, copied, or frames composited here (with the title card before them when
+    ``title``)."""
 
-def _yuv_planes(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Y at full size, U and V averaged over 2x2 blocks, as float32 (BT.601, limited)."""
-    r, g, b = (rgb[..., i].astype(np.float32) / 255 for i in range(3))
-    y = 16 + 65.481 * r + 128.553 * g + 24.966 * b
-    u = 128 - 37.797 * r - 74.203 * g + 112.0 * b
-    v = 128 + 112.0 * r - 93.786 * g - 18.214 * b
-    h, w = y.shape
-    return y, *(c.reshape(h // 2, 2, w // 2, 2).mean((1, 3)) for c in (u, v))
+    start: int
+    end: int
+    body_of: int | None = None
+    """the index of the shot whose body it is; None for composited frames"""
+    title: bool = False
 
 
-def rgb_to_yuv420(rgb: np.ndarray) -> np.ndarray:
-    """An RGB uint8 frame (even width and height) as a flat yuv420p buffer."""
-    return np.concatenate([np.clip(p + 0.5, 0, 255).astype(np.uint8).ravel()
-                           for p in _yuv_planes(rgb)])
+def film_pieces(spans: Sequence[ShotTiming], lengths: Sequence[SegmentLengths],
+                title_frames: int = 0) -> list[Piece]:
+    """The film in order: each shot's body, and the composited frames between them."""
+    pieces: list[Piece] = []
+    cursor = 0
+    for i, (span, length) in enumerate(zip(spans, lengths, strict=True)):
+        if length.body == 0:
+            continue
+        body_start = span.start + length.head
+        if body_start > cursor:
+            pieces.append(Piece(cursor, body_start))
+        pieces.append(Piece(body_start, body_start + length.body, i))
+        cursor = body_start + length.body
+    total = spans[-1].end if spans else 0
+    if total > cursor:
+        pieces.append(Piece(cursor, total))
+    if title_frames:
+        if pieces and pieces[0].body_of is None:
+            pieces[0] = Piece(pieces[0].start, pieces[0].end, None, True)
+        else:
+            pieces.insert(0, Piece(0, 0, None, True))
+    return pieces
 
 
-# -- pictures drawn once: title card and subtitle overlays ------------------------------
+# -- the title card --------------------------------------------------------------------
 
 def title_card(title: str, logline: str, width: int, height: int) -> np.ndarray:
     """The title (bold) and logline (grey, wrapped) centred on black, as RGB."""
@@ -190,79 +207,22 @@ def title_card(title: str, logline: str, width: int, height: int) -> np.ndarray:
     return np.array(image)
 
 
-@dataclass(frozen=True)
-class Overlay:
-    """A subtitle drawn once, in YUV: per plane, its premultiplied colour and what is kept
-    of the picture (255 - alpha), over a band of the frame."""
-
-    width: int
-    height: int
-    top: int
-    left: int
-    planes: tuple[tuple[np.ndarray, np.ndarray], ...]
-    """(colour uint16, keep uint16) for Y, U and V"""
-
-    def apply(self, frame: np.ndarray) -> np.ndarray:
-        """A copy of the yuv420p ``frame`` with the subtitle on it."""
-        out = frame.copy()
-        w, h = self.width, self.height
-        views = (out[:w * h].reshape(h, w),
-                 out[w * h:w * h * 5 // 4].reshape(h // 2, w // 2),
-                 out[w * h * 5 // 4:].reshape(h // 2, w // 2))
-        for i, (plane, (colour, keep)) in enumerate(zip(views, self.planes, strict=True)):
-            s = 1 if i == 0 else 2
-            band = plane[self.top // s:self.top // s + keep.shape[0],
-                         self.left // s:self.left // s + keep.shape[1]]
-            band[:] = (band * keep + 127) // 255 + colour
-        return out
-
-
-def subtitle_overlay(text: str, width: int, height: int) -> Overlay:
-    """White wrapped text with a dark outline on a translucent box, near the bottom."""
-    face = font(max(9, round(height * 0.05)))
-    lines = wrap(text, face, width * 0.84)[:3]
-    stroke = max(1, face.size // 10)
-    line_h = round(face.size * 1.25)
-    pad = max(3, face.size // 3)
-    box_w = min(width, round(max(face.getlength(line) for line in lines) + 2 * pad + 2 * stroke))
-    box_h = line_h * len(lines) + 2 * pad
-    box_w, box_h = box_w + box_w % 2, box_h + box_h % 2  # whole chroma samples
-    image = Image.new("RGBA", (box_w, box_h), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    draw.rounded_rectangle((0, 0, box_w - 1, box_h - 1), radius=pad, fill=(0, 0, 0, 120))
-    for i, line in enumerate(lines):
-        x = (box_w - face.getlength(line)) / 2
-        draw.text((x, pad + i * line_h), line, font=face, fill=(255, 255, 255, 255),
-                  stroke_width=stroke, stroke_fill=(0, 0, 0, 255))
-    rgba = np.asarray(image)
-    alpha = rgba[..., 3].astype(np.float32) / 255
-    # premultiplied colour per plane; chroma alpha is the mean over each 2x2 block
-    y, u, v = _yuv_planes((rgba[..., :3] * alpha[..., None]).astype(np.uint8))
-    y = y - 16 * (1 - alpha)  # _yuv_planes adds the offsets once, at full weight
-    alpha_c = alpha.reshape(box_h // 2, 2, box_w // 2, 2).mean((1, 3))
-    u, v = u - 128 * (1 - alpha_c), v - 128 * (1 - alpha_c)
-    planes = tuple((np.clip(c + 0.5, 0, 255).astype(np.uint16),
-                    np.round(255 * (1 - a)).astype(np.uint16))
-                   for c, a in ((y, alpha), (u, alpha_c), (v, alpha_c)))
-    top = max(0, height - box_h - max(2, round(height * 0.05)))
-    return Overlay(width, height, top - top % 2, (width - box_w) // 2 // 2 * 2, planes)
-
-
-# -- reading the shot clips ------------------------------------------------------------
+# -- reading head and tail segments ---------------------------------------------------
 
 _END = object()
 
 
-class _ClipReader:
-    """A shot clip's frames (yuv420p buffers), decoded ahead in a thread (one decoder thread
-    each: cheaper than ffmpeg's frame threads for small clips), with their count and size
-    checked against the timeline."""
+class _SegmentReader:
+    """A head or tail segment's RGB frames, decoded ahead in a thread (one decoder thread
+    each: cheaper than ffmpeg's frame threads for a few frames), with their count and
+    size checked against the timeline."""
 
-    def __init__(self, path: Path, span: ShotTiming, width: int, height: int) -> None:
-        self.path, self.span, self.size = path, span, (width, height)
-        if not path.is_file():
-            raise UserError(f"the clip of shot {span.shot_id!r} is missing: {str(path)!r};"
-                            " render the shot again")
+    def __init__(self, path: Path | None, what: str, frames: int, width: int,
+                 height: int) -> None:
+        self.what, self.frames, self.size = what, frames, (width, height)
+        if path is None or not Path(path).is_file():
+            raise UserError(f"the {what} is missing: {str(path)!r}; render the shot again")
+        self.path = Path(path)
         self.read = 0
         self._queue: queue.Queue = queue.Queue(maxsize=24)
         self._stop = threading.Event()
@@ -272,8 +232,7 @@ class _ClipReader:
     def _decode(self) -> None:
         frames = None
         try:
-            frames = imageio_ffmpeg.read_frames(str(self.path), pix_fmt="yuv420p",
-                                                bits_per_pixel=12,
+            frames = imageio_ffmpeg.read_frames(str(self.path), pix_fmt="rgb24",
                                                 input_params=["-threads", "1"])
             self._put(("meta", next(frames)))
             for raw in frames:
@@ -299,16 +258,14 @@ class _ClipReader:
         item = self._queue.get()
         if isinstance(item, tuple) and item[0] == "error":
             self.close()
-            raise UserError(f"cannot read the clip of shot {self.span.shot_id!r}"
-                            f" ({str(self.path)!r}): {_last_line(item[1])};"
-                            " render the shot again")
+            raise UserError(f"cannot read the {self.what} ({str(self.path)!r}):"
+                            f" {_last_line(item[1])}; render the shot again")
         if isinstance(item, tuple) and item[0] == "meta":
             if tuple(item[1]["size"]) != self.size:
                 self.close()
                 w, h = item[1]["size"]
-                raise UserError(
-                    f"the clip of shot {self.span.shot_id!r} is {w}x{h}, but the film is"
-                    f" {self.size[0]}x{self.size[1]}: render the shot again")
+                raise UserError(f"the {self.what} is {w}x{h}, but the film is"
+                                f" {self.size[0]}x{self.size[1]}: render the shot again")
             return self._get()
         return item
 
@@ -317,7 +274,8 @@ class _ClipReader:
         if item is _END:
             self._mismatch(self.read)
         self.read += 1
-        return np.frombuffer(item, np.uint8)
+        w, h = self.size
+        return np.frombuffer(item, np.uint8).reshape(h, w, 3)
 
     def finish(self) -> None:
         """Check that no frame is left over, and stop the decoder."""
@@ -331,9 +289,9 @@ class _ClipReader:
 
     def _mismatch(self, found: int) -> None:
         self.close()
-        raise UserError(
-            f"the clip of shot {self.span.shot_id!r} ({str(self.path)!r}) has {found} frames,"
-            f" but the storyboard's timing gives it {self.span.frames}: render the shot again")
+        raise UserError(f"the {self.what} ({str(self.path)!r}) has {found} frames, but the"
+                        f" storyboard's timing gives it {self.frames}: render the shot again")
+
 
 
 def encoded_frames(path: str | os.PathLike) -> int:
@@ -353,52 +311,94 @@ def _last_line(error: object) -> str:
     return lines[-1] if lines else "unknown error"
 
 
-# -- the film frames, in order ---------------------------------------------------------
+# -- composited frames ------------------------------------------------------------------
 
-LOOKAHEAD_SHOTS = 2
-"""Shots whose decoders start before they are on screen (hides ffmpeg's start-up)."""
+class _Compositor:
+    """Makes the composited pieces of one film: title card, fades, crossfades, cues."""
 
+    def __init__(self, storyboard: Storyboard, shots: Sequence[ShotSegments],
+                 spans: Sequence[ShotTiming], lengths: Sequence[SegmentLengths],
+                 title_frames: int) -> None:
+        fmt = storyboard.format
+        self.width, self.height = fmt.width, fmt.height
+        self.storyboard, self.shots, self.spans, self.lengths = storyboard, shots, spans, lengths
+        self.title_frames = title_frames
+        self.fades = fade_factors(spans)
+        cues = subtitle_cues(storyboard)
+        self.cue_at = _cue_index(cues, spans[-1].end if spans else 0)
+        self.overlays: dict[int, Overlay] = {}
+        self._lock = threading.Lock()
 
-def film_frames(storyboard: Storyboard, shot_clips: Sequence[Path], *, title: bool = True,
-                title_seconds: float = TITLE_SECONDS) -> Iterator[np.ndarray]:
-    """Every frame of the film in order, as flat yuv420p buffers: title card, then the
-    shots with transitions and subtitles. Raises UserError when a clip does not match the
-    timeline."""
-    fmt = storyboard.format
-    width, height = fmt.width, fmt.height
-    spans = timeline(storyboard)
-    if len(shot_clips) != len(spans):
-        raise ValueError(f"{len(shot_clips)} clips given for {len(spans)} shots")
-    black = _black(width, height)
-    title_frames = title_frame_count(storyboard, title, title_seconds)
-    if title_frames:
-        card = rgb_to_yuv420(title_card(storyboard.title, storyboard.logline, width, height))
-        ramp = max(1, min(round(0.5 * fmt.fps), title_frames // 4))
-        for k in range(title_frames):
-            level = min(1.0, (k + 1) / ramp, (title_frames - k) / ramp)
-            yield card if level >= 1 else _to_uint8(black + (card - black) * np.float32(level))
+    def _overlay(self, cue: Cue) -> Overlay:
+        with self._lock:
+            if cue.start not in self.overlays:
+                self.overlays[cue.start] = subtitle_overlay(cue.text, self.width, self.height)
+            return self.overlays[cue.start]
 
-    fades = fade_factors(spans)
-    cues = subtitle_cues(storyboard)
-    overlays = {c.start: subtitle_overlay(c.text, width, height) for c in cues}
-    cue_at = _cue_index(cues, spans[-1].end if spans else 0)
-    readers: dict[int, _ClipReader] = {}
-    try:
-        opened = 0
-        for g in range(spans[-1].end if spans else 0):
-            while opened < len(spans) and (spans[opened].start == g
-                                           or len(readers) <= LOOKAHEAD_SHOTS):
-                readers[opened] = _ClipReader(Path(shot_clips[opened]), spans[opened],
-                                              width, height)
-                opened += 1
-            frame = _compose(g, spans, fades, readers, black)
-            for i in [i for i in readers if spans[i].end == g + 1]:
-                readers.pop(i).finish()
-            cue = cue_at[g]
-            yield overlays[cue.start].apply(frame) if cue else frame
-    finally:
-        for reader in readers.values():
-            reader.close()
+    def _title(self) -> Iterator[np.ndarray]:
+        sb, n = self.storyboard, self.title_frames
+        card = title_card(sb.title, sb.logline, self.width, self.height)
+        ramp = max(1, min(round(0.5 * sb.format.fps), n // 4))
+        for k in range(n):
+            level = min(1.0, (k + 1) / ramp, (n - k) / ramp)
+            yield card if level >= 1 else _to_uint8(card * np.float32(level))
+
+    def _readers(self, piece: Piece) -> dict[tuple[int, str], _SegmentReader]:
+        """Readers of the head and tail segments whose frames fall in ``piece``."""
+        readers = {}
+        for i, (span, length) in enumerate(zip(self.spans, self.lengths, strict=True)):
+            for name, first, count in (("head", span.start, length.head),
+                                       ("tail", span.end - length.tail, length.tail)):
+                if count and first < piece.end and first + count > piece.start:
+                    readers[i, name] = _SegmentReader(
+                        self.shots[i].get(name), f"{name} of shot {span.shot_id!r}", count,
+                        self.width, self.height)
+        return readers
+
+    def frames(self, piece: Piece) -> Iterator[np.ndarray]:
+        """The RGB frames of a composited piece, in order."""
+        if piece.title:
+            yield from self._title()
+        if piece.end == piece.start:
+            return
+        readers = self._readers(piece)
+        try:
+            for g in range(piece.start, piece.end):
+                frame = self._compose(g, readers)
+                cue = self.cue_at[g]
+                yield self._overlay(cue).apply(frame) if cue else frame
+            for reader in readers.values():
+                reader.finish()
+        finally:
+            for reader in readers.values():
+                reader.close()
+
+    def _compose(self, g: int, readers: dict[tuple[int, str], _SegmentReader]) -> np.ndarray:
+        """Film frame ``g`` from the shots on screen: faded, then crossfaded in shot order."""
+        result: np.ndarray | None = None
+        for i, span in enumerate(self.spans):
+            if not span.start <= g < span.end:
+                continue
+            k = g - span.start
+            length, (fade_in, fade_out) = self.lengths[i], self.fades[i]
+            name = "head" if k < length.head else "tail"
+            if length.head <= k < length.head + length.body:  # pragma: no cover
+                raise RuntimeError(f"film frame {g} is in the body of shot {span.shot_id!r}")
+            frame = readers[i, name].next()
+            level = 1.0
+            if k < fade_in:
+                level = (k + 1) / fade_in
+            if span.frames - k <= fade_out:
+                level = min(level, (span.frames - k - 1) / fade_out)
+            picture = frame if level >= 1 else frame * np.float32(level)
+            if result is None:
+                result = picture
+            else:
+                w = np.float32((k + 1) / (span.transition_frames + 1))
+                result = result * (1 - w) + picture * w
+        if result is None:  # pragma: no cover - the timeline leaves no gaps
+            raise RuntimeError(f"no shot on screen at film frame {g}")
+        return result if result.dtype == np.uint8 else _to_uint8(result)
 
 
 def _cue_index(cues: Sequence[Cue], frames: int) -> list[Cue | None]:
@@ -410,32 +410,6 @@ def _cue_index(cues: Sequence[Cue], frames: int) -> list[Cue | None]:
 
 def _to_uint8(buffer: np.ndarray) -> np.ndarray:
     return np.clip(buffer + 0.5, 0, 255).astype(np.uint8)
-
-
-def _compose(g: int, spans: Sequence[ShotTiming], fades: Sequence[tuple[int, int]],
-             readers: dict[int, _ClipReader], black: np.ndarray) -> np.ndarray:
-    """Film frame ``g`` from the shots on screen: faded, then crossfaded in shot order."""
-    result: np.ndarray | None = None
-    for i in sorted(readers):
-        span, (fade_in, fade_out) = spans[i], fades[i]
-        if span.start > g:
-            break  # decoding ahead, not on screen yet
-        frame = readers[i].next()
-        k = g - span.start
-        level = 1.0
-        if k < fade_in:
-            level = (k + 1) / fade_in
-        if span.frames - k <= fade_out:
-            level = min(level, (span.frames - k - 1) / fade_out)
-        picture = frame if level >= 1 else black + (frame - black) * np.float32(level)
-        if result is None:
-            result = picture
-        else:
-            w = np.float32((k + 1) / (span.transition_frames + 1))
-            result = result * (1 - w) + picture * w
-    if result is None:  # pragma: no cover - the timeline leaves no gaps
-        raise RuntimeError(f"no shot on screen at film frame {g}")
-    return result if result.dtype == np.uint8 else _to_uint8(result)
 
 
 # -- audio -----------------------------------------------------------------------------
@@ -465,69 +439,183 @@ def prepare_audio(source: Path, seconds: float, target: Path) -> None:
 
 # -- the film --------------------------------------------------------------------------
 
-def assemble_film(storyboard: Storyboard, shot_clips: Sequence[Path], output: Path, *,
+def assemble_film(storyboard: Storyboard, shots: Sequence[ShotSegments], output: Path, *,
                   title: bool = True, audio: Path | None = None,
                   title_seconds: float = TITLE_SECONDS, progress: bool = False) -> FilmInfo:
-    """Join ``shot_clips`` (one per shot, in film order, each with exactly the frames of
-    ``timeline(storyboard)``) into the film at ``output``: transitions, an optional title
-    card, burned-in subtitles and an ``.srt`` beside it, optional background audio."""
+    """Join the shots' segments into the film at ``output``.
+
+    ``shots``: one :class:`~director.segments.ShotSegments` per shot, in film order, as
+    its shot job wrote them (``director.segments.write_shot_segments``): head, body and
+    tail with exactly the frames of ``segment_lengths(timeline(storyboard))``, the body's
+    subtitle burned in, every file encoded by ``director.video.write_clip``. Adds the
+    transitions, an optional title card (``title``, ``title_seconds`` long), the subtitles
+    of composited frames and an ``.srt`` beside the film, and optional background
+    ``audio`` (a file). Raises UserError, naming the shot, for a segment that is missing,
+    unreadable, or of the wrong size or length; the previous film at ``output`` is then
+    left as it was."""
     output = Path(output)
-    writable_dir(output.parent if str(output.parent) else ".")
-    fmt, fps = storyboard.format, storyboard.format.fps
-    title_frames = title_frame_count(storyboard, title, title_seconds)
+    folder = writable_dir(output.parent if str(output.parent) else ".")
+    fps = storyboard.format.fps
     spans = timeline(storyboard)
+    if len(shots) != len(spans):
+        raise ValueError(f"segments of {len(shots)} shots given for {len(spans)} shots")
+    lengths = segment_lengths(spans)
+    for span, length, segments in zip(spans, lengths, shots, strict=True):
+        for name in ("head", "body", "tail"):
+            path = segments.get(name)
+            if getattr(length, name) and (path is None or not Path(path).is_file()):
+                raise UserError(f"the {name} of shot {span.shot_id!r} is missing:"
+                                f" {str(path)!r}; render the shot again")
+    title_frames = title_frame_count(storyboard, title, title_seconds)
     total = title_frames + (spans[-1].end if spans else 0)
+    pieces = film_pieces(spans, lengths, title_frames)
     cues = subtitle_cues(storyboard, offset=title_frames)
     srt_path = output.with_suffix(".srt")
 
     with contextlib.ExitStack() as stack:
+        work = Path(stack.enter_context(
+            tempfile.TemporaryDirectory(prefix=".assemble.", dir=folder)))
         audio_file = None
         if audio is not None:
-            audio_file = stack.enter_context(_temporary(output.parent, ".m4a"))
+            audio_file = work / "audio.m4a"
             prepare_audio(Path(audio), total / fps, audio_file)
+        files = _make_pieces(_Compositor(storyboard, shots, spans, lengths, title_frames),
+                               pieces, shots, work, fps, progress)
         tmp = stack.enter_context(atomic_path(output))
-        _encode(film_frames(storyboard, shot_clips, title=title, title_seconds=title_seconds),
-                tmp, fmt.width, fmt.height, fps, total, audio_file, progress)
-        written = encoded_frames(tmp)
-        if written != total:
-            raise RuntimeError(f"the film holds {written} frames, but {total} were sent")
+        _concatenate(files, audio_file, work / "pieces.txt", tmp)
+        written, errors = decode_check(tmp)
+        if errors or written != total:
+            raise RuntimeError(f"the film holds {written} frames, {total} expected"
+                               + (f"; decoding it said: {_last_line(errors)}" if errors else ""))
         if cues:
             atomic_write_text(srt_path, srt_text(cues, fps))
         elif srt_path.exists():
             srt_path.unlink()
+    fmt = storyboard.format
     return FilmInfo(output, written, written / fps, fps, fmt.width, fmt.height, title_frames,
                     srt_path if cues else None, audio is not None)
 
 
-@contextlib.contextmanager
-def _temporary(folder: Path, suffix: str) -> Iterator[Path]:
-    fd, name = tempfile.mkstemp(prefix=".audio.", suffix=suffix, dir=folder)
-    os.close(fd)
-    try:
-        yield Path(name)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(name)
+def _make_pieces(compositor: _Compositor, pieces: Sequence[Piece],
+                 shots: Sequence[ShotSegments], work: Path, fps: int,
+                 progress: bool) -> list[Path]:
+    """The file of each piece in order: composited pieces encoded here, bodies as their
+    shot jobs wrote them, checked (frames, size, stream header) so that copying them is
+    valid."""
+    composited = [p for p in pieces if p.body_of is None]
+    bar = _progress(progress, sum(p.end - p.start for p in composited)
+                    + compositor.title_frames)
 
+    def encode(piece: Piece) -> Path:
+        path = work / f"piece-{piece.start:07d}.mp4"
 
-def _encode(frames: Iterator[np.ndarray], path: Path, width: int, height: int, fps: int,
-            total: int, audio: Path | None, progress: bool) -> None:
-    """Send yuv420p ``frames`` through one libx264 encoder (+faststart, AAC audio copied)."""
-    writer = imageio_ffmpeg.write_frames(
-        str(path), (width, height), fps=fps, codec="libx264", pix_fmt_in="yuv420p",
-        pix_fmt_out="yuv420p", macro_block_size=1, quality=None, ffmpeg_log_level="error",
-        output_params=["-preset", PRESET, "-crf", str(CRF), "-movflags", "+faststart"],
-        audio_path=str(audio) if audio else None, audio_codec="copy" if audio else None,
-    )
-    writer.send(None)
-    bar = _progress(progress, total)
+        def counted() -> Iterator[np.ndarray]:
+            for frame in compositor.frames(piece):
+                yield frame
+                bar.advance()
+
+        write_clip(counted(), path, fps)
+        return path
+
+    def check(piece: Piece) -> StreamInfo:
+        i = piece.body_of
+        assert i is not None
+        return _check_body(Path(shots[i].body), f"body of shot {compositor.spans[i].shot_id!r}",
+                           piece.end - piece.start, compositor.width, compositor.height)
+
+    bodies = [p for p in pieces if p.body_of is not None]
     try:
-        for frame in frames:
-            writer.send(frame)
-            bar.advance()
+        with ThreadPoolExecutor(ENCODE_WORKERS, thread_name_prefix="assemble") as pool:
+            checked = pool.map(check, bodies)
+            made = dict(zip(composited, pool.map(encode, composited), strict=True))
+            infos = list(checked)
     finally:
         bar.stop()
-        writer.close()
+    reference = stream_info(next(iter(made.values()))).header if made else infos[0].header
+    for piece, info in zip(bodies, infos, strict=True):
+        if info.header != reference:
+            shot = compositor.spans[piece.body_of].shot_id  # type: ignore[index]
+            raise UserError(f"the body of shot {shot!r} was encoded with other settings"
+                            f" than the film: render the shot again")
+    return [made[p] if p.body_of is None else Path(shots[p.body_of].body)  # type: ignore[arg-type]
+            for p in pieces]
+
+
+def _concatenate(files: Sequence[Path], audio: Path | None, listing: Path, target: Path) -> None:
+    """Join ``files`` with the concat demuxer, stream-copied, plus the AAC ``audio``."""
+    def quoted(path: Path) -> str:
+        return "'" + str(Path(path).resolve()).replace("'", "'\\''") + "'"
+
+    listing.write_text("".join(f"file {quoted(f)}\n" for f in files), encoding="utf-8")
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-hide_banner", "-nostdin", "-v", "error",
+               "-f", "concat", "-safe", "0", "-i", str(listing)]
+    if audio is not None:
+        command += ["-i", str(audio), "-map", "0:v:0", "-map", "1:a:0"]
+    else:
+        command += ["-map", "0:v:0"]
+    command += ["-c", "copy", "-movflags", "+faststart", "-f", "mp4", str(target)]
+    result = subprocess.run(command, capture_output=True, text=True, errors="replace",
+                            timeout=600)
+    if result.returncode:
+        raise UserError(f"cannot join the film's pieces: {_last_line(result.stderr)};"
+                        " render the shots again")
+
+
+def decode_check(path: str | os.PathLike) -> tuple[int, str]:
+    """Decode the first video stream in full: (frames decoded, ffmpeg's error messages;
+    empty when the stream is sound)."""
+    result = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error",
+         "-nostats", "-i", str(path), "-map", "0:v:0", "-f", "null", "-",
+         "-progress", "pipe:1"],
+        capture_output=True, text=True, errors="replace", timeout=600)
+    counts = re.findall(r"^frame=(\d+)", result.stdout, re.MULTILINE)
+    errors = result.stderr.strip()
+    if result.returncode and not errors:
+        errors = f"ffmpeg exited with status {result.returncode}"
+    return (int(counts[-1]) if counts else 0), errors
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    """A clip's first video stream, read from its packets (nothing decoded)."""
+
+    frames: int
+    width: int
+    height: int
+    header: str
+    """size and checksum of the stream header (SPS/PPS): equal for clips encoded with
+    equal settings at the same size"""
+
+
+def stream_info(path: str | os.PathLike) -> StreamInfo:
+    """Frame count, size and header checksum of the first video stream of ``path``."""
+    result = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error",
+         "-i", str(path), "-map", "0:v:0", "-c", "copy", "-f", "framecrc", "-"],
+        capture_output=True, text=True, errors="replace", timeout=120)
+    header = re.search(r"^#extradata 0:\s*(.+)$", result.stdout, re.MULTILINE)
+    size = re.search(r"^#dimensions 0:\s*(\d+)x(\d+)", result.stdout, re.MULTILINE)
+    if result.returncode or not header or not size:
+        raise UserError(f"cannot read video {str(path)!r}: {_last_line(result.stderr)}")
+    frames = sum(1 for line in result.stdout.splitlines() if line and line[0] != "#")
+    return StreamInfo(frames, int(size.group(1)), int(size.group(2)), header.group(1).strip())
+
+
+def _check_body(path: Path, what: str, frames: int, width: int, height: int) -> StreamInfo:
+    """The body's stream, or a UserError naming it when it cannot be copied into the film."""
+    try:
+        info = stream_info(path)
+    except UserError as error:
+        raise UserError(f"cannot read the {what} ({str(path)!r}):"
+                        f" {str(error).rsplit(': ', 1)[-1]}; render the shot again") from None
+    if (info.width, info.height) != (width, height):
+        raise UserError(f"the {what} ({str(path)!r}) is {info.width}x{info.height}, but the"
+                        f" film is {width}x{height}: render the shot again")
+    if info.frames != frames:
+        raise UserError(f"the {what} ({str(path)!r}) has {info.frames} frames, but the"
+                        f" storyboard's timing gives it {frames}: render the shot again")
+    return info
 
 
 class _progress:

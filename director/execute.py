@@ -50,9 +50,17 @@ from pydantic import BaseModel, Field
 
 from animator.base import Animator, ClipRequest, InbetweenRequest
 from director.keys import digest
-from director.schedule import FRAME_KINDS, KINDS, FilmPayload, Job, ScheduleConfig, depth
+from director.schedule import (
+    FRAME_KINDS,
+    KINDS,
+    FilmPayload,
+    Job,
+    ScheduleConfig,
+    ShotPayload,
+    depth,
+)
+from director.segments import ShotSegments, write_shot_segments
 from director.store import Store
-from director.video import write_clip
 from storyboard.errors import UserError
 from storyboard.io import atomic_path, atomic_write_text
 
@@ -401,12 +409,15 @@ class _Run:
                 if left[maker.id] == 0:
                     del loaded[maker.id]
 
+        payload: ShotPayload = job.payload  # type: ignore[assignment]
+        lengths = payload.segments
+        if lengths.frames != len(job.frames):
+            raise RuntimeError(f"the shot's segments hold {lengths.frames} frames, the shot"
+                               f" {len(job.frames)}")
         meta: dict[str, Any] = {"kind": "shot", "job": job.id, "shot": job.shot,
-                                "frames": len(job.frames)}
+                                "frames": len(job.frames), "segments": lengths.as_dict()}
         with self.store.writing(job.key, meta) as work:
-            written = write_clip(frames(), work / "clip.mp4", job.payload.fps)
-            if written != len(job.frames):
-                raise RuntimeError(f"wrote {written} frames of {len(job.frames)}")
+            write_shot_segments(frames(), work, lengths, payload.fps, payload.shot.narration)
             meta["seconds"] = round(time.perf_counter() - start, 4)
 
     def _make_film(self, job: Job) -> None:
@@ -417,10 +428,11 @@ class _Run:
         config: ScheduleConfig | None = self.graph.graph.get("config")
         if config is not None and config.audio_sha256 and payload.audio is None:
             raise UserError("the film has background audio, but no audio file was given")
-        clips = [self.store.file(self.jobs[p].key, "clip.mp4") for p in job.parents]
+        shots = [ShotSegments.in_folder(self.store.path(self.jobs[p].key))
+                 for p in job.parents]
         meta: dict[str, Any] = {"kind": "film", "job": job.id, "shot": None}
         with self.store.writing(job.key, meta) as work:
-            info = assemble_film(payload.storyboard, clips, work / "film.mp4",
+            info = assemble_film(payload.storyboard, shots, work / "film.mp4",
                                  title=payload.title, audio=payload.audio)
             subtitles = getattr(info, "subtitles", None)
             if subtitles is not None and Path(subtitles).is_file():

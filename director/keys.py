@@ -21,8 +21,8 @@ CODE_VERSION: dict[str, int] = {
     "keyframe": 1,
     "interpolate": 1,
     "clip": 1,
-    "shot": 1,
-    "film": 1,
+    "shot": 2,
+    "film": 2,
 }
 """Per job kind; bump by hand when the code that makes that kind's artifacts changes what
 they hold: the scheduler's requests (including ``Storyboard.prompt_for`` and

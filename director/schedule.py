@@ -26,7 +26,9 @@ For each shot of N frames (``storyboard.timing``):
   (so a clip never drifts over a chain of windows and every keyframe is still honoured);
   otherwise ``hierarchical``.
 
-- one ``shot`` job per shot (its frames in order, as one clip) and one ``film`` job.
+- one ``shot`` job per shot (its frames in order, as the clip segments of
+  ``director.segments``: its key holds the narration and the head/tail lengths, which
+  the frame jobs' keys do not) and one ``film`` job.
 
 Every frame of a shot is made by exactly one job. Nodes are job ids; the node attribute
 ``job`` holds the :class:`Job`; an edge runs from a job to each job that reads its
@@ -57,6 +59,9 @@ from pydantic import BaseModel, ConfigDict
 
 from animator.base import Animator, Capabilities, EntityBox, FrameRequest
 from director.keys import digest, job_key, stable_seed
+from director.segments import SegmentLengths, segment_lengths
+from director.subtitles import SUBTITLE_VERSION, cue_text
+from director.video import ENCODER
 from storyboard.errors import UserError
 from storyboard.models import Placement, Scene, Shot, Storyboard
 from storyboard.timing import ShotTiming, film_frame_count, timeline
@@ -176,8 +181,11 @@ class ShotPayload:
     """One shot's context: builds the FrameRequests of its jobs when they run."""
 
     def __init__(self, storyboard: Storyboard, scene: Scene, shot: Shot, timing: ShotTiming,
-                 entity_dumps: Mapping[str, Any]) -> None:
+                 entity_dumps: Mapping[str, Any],
+                 segments: SegmentLengths | None = None) -> None:
         self.storyboard, self.scene, self.shot, self.timing = storyboard, scene, shot, timing
+        self.segments = segments or SegmentLengths(0, timing.frames, 0)
+        """frames of the shot clip's head, body and tail (``director.segments``)"""
         self.frames = timing.frames
         self.fps = storyboard.format.fps
         self.keyframe_frames = [timing.keyframe_index(k.t) for k in shot.keyframes]
@@ -357,9 +365,10 @@ def schedule_config(storyboard: Storyboard, config: ScheduleConfig, *,
     jobs: list[Job] = []
     shot_jobs: list[Job] = []
 
-    for timing in timeline(storyboard):
+    spans = timeline(storyboard)
+    for timing, lengths in zip(spans, segment_lengths(spans), strict=True):
         scene, shot = scenes[timing.scene_id], shots[timing.shot_id]
-        payload = ShotPayload(storyboard, scene, shot, timing, entity_dumps)
+        payload = ShotPayload(storyboard, scene, shot, timing, entity_dumps, lengths)
         sid, ctx = shot.id, payload.digest
         producer: dict[int, Job] = {}
         for frame, kf_digest in zip(payload.keyframe_frames, payload.keyframe_digests,
@@ -393,7 +402,11 @@ def schedule_config(storyboard: Storyboard, config: ScheduleConfig, *,
             jobs.append(job)
 
         makers = list(dict.fromkeys(producer[f] for f in range(timing.frames)))
-        inputs = {"shot": sid, "frames": timing.frames, "fps": payload.fps}
+        fmt = storyboard.format
+        inputs = {"shot": sid, "frames": timing.frames, "fps": payload.fps,
+                  "size": [fmt.width, fmt.height], "segments": lengths.as_dict(),
+                  "subtitle": [cue_text(shot.narration), SUBTITLE_VERSION],
+                  "encoder": ENCODER}
         shot_job = Job(f"{sid}/shot", "shot",
                        job_key("shot", inputs, fp, [p.key for p in makers]),
                        max(p.level for p in makers) + 1, sid, tuple(range(timing.frames)),
@@ -402,7 +415,8 @@ def schedule_config(storyboard: Storyboard, config: ScheduleConfig, *,
         shot_jobs.append(shot_job)
 
     film_inputs = {"storyboard": storyboard.model_dump(mode="json"), "title": config.title,
-                   "audio": config.audio_sha256}
+                   "audio": config.audio_sha256, "subtitle": SUBTITLE_VERSION,
+                   "encoder": ENCODER}
     film = Job("film", "film", job_key("film", film_inputs, fp, [s.key for s in shot_jobs]),
                max(s.level for s in shot_jobs) + 1, None, (),
                tuple(s.id for s in shot_jobs), (), FilmPayload(storyboard, config.title, audio))

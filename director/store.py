@@ -4,7 +4,8 @@ Layout, inside the project folder::
 
     store/objects/<key[:2]>/<key>/meta.json    kind, job, shot, seconds, created, files
     store/objects/<key[:2]>/<key>/frames.npz   frames of a keyframe, interpolate or clip job
-    store/objects/<key[:2]>/<key>/clip.mp4     a shot job's clip (H.264)
+    store/objects/<key[:2]>/<key>/head.mp4     a shot job's clip segments (H.264; also
+                                               body.mp4, tail.mp4: director.segments)
     store/objects/<key[:2]>/<key>/film.mp4     the film job's film (+ film.srt)
     store/tmp/                                 artifacts being written
 

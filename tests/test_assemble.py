@@ -1,6 +1,6 @@
 """Film assembly: transitions, title card, subtitles (.srt and burned in), audio, atomic
-writes. Clips are tiny solid-colour H.264 files made by director.video, read back by
-decoding the film."""
+writes, bodies copied. Shots are tiny H.264 segments made by director.segments as the shot
+job makes them; the film is read back by decoding it."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ import os
 import re
 import subprocess
 import wave
+from dataclasses import replace
 from pathlib import Path
 
 import imageio_ffmpeg
 import numpy as np
 import pytest
 
-from director.assemble import assemble_film, encoded_frames, subtitle_cues
+from director.assemble import assemble_film, decode_check, encoded_frames, subtitle_cues
+from director.segments import ShotSegments, segment_lengths, write_shot_segments
 from director.video import read_frames, write_clip
 from storyboard import Storyboard, film_frame_count, timeline, validate
 from storyboard.errors import UserError
@@ -40,23 +42,46 @@ def make_board(transitions=("cut", "cut", "cut"), durations=(1.5, 1.2, 1.4),
     })
 
 
-def make_clips(board: Storyboard, folder: Path, frames=None) -> list[Path]:
-    """One solid-colour clip per shot, with the timeline's frame counts (or ``frames``)."""
-    clips = []
-    for i, span in enumerate(timeline(board)):
-        count = span.frames if frames is None else frames[i]
-        frame = np.empty((H, W, 3), np.uint8)
-        frame[:] = COLOURS[i % len(COLOURS)]
-        path = folder / f"{span.shot_id}-{count}.mp4"
-        if not path.exists():
-            write_clip([frame] * count, path, FPS)
-        clips.append(path)
-    return clips
+def solid(colour) -> np.ndarray:
+    frame = np.empty((H, W, 3), np.uint8)
+    frame[:] = colour
+    return frame
+
+
+def make_shots(board: Storyboard, folder: Path, pictures=None) -> list[ShotSegments]:
+    """Each shot's segments as its shot job writes them (``write_shot_segments``): solid
+    colours (or ``pictures(i, k)`` for frame k of shot i), the narration burned into the
+    body."""
+    shots = []
+    spans = timeline(board)
+    for i, ((_, shot), lengths) in enumerate(zip(board.iter_shots(), segment_lengths(spans),
+                                                 strict=True)):
+        folder_i = folder / f"shots-{board.format.fps}" / f"{shot.id}-{lengths.frames}"
+        if pictures is None:
+            source = [solid(COLOURS[i % len(COLOURS)])] * lengths.frames
+        else:
+            source = [pictures(i, k) for k in range(lengths.frames)]
+        if not folder_i.exists() or pictures is not None:
+            folder_i.mkdir(parents=True, exist_ok=True)
+            write_shot_segments(source, folder_i, lengths, FPS, shot.narration)
+        shots.append(ShotSegments.in_folder(folder_i))
+    return shots
 
 
 def film(tmp_path: Path, board: Storyboard, **options):
-    info = assemble_film(board, make_clips(board, tmp_path), tmp_path / "film.mp4", **options)
+    info = assemble_film(board, make_shots(board, tmp_path), tmp_path / "film.mp4", **options)
     return info, list(read_frames(info.output))
+
+
+def packets(path: Path) -> tuple[str, list[tuple[int, int, int, str]]]:
+    """The stream header's checksum and each video packet's (dts, pts, duration, checksum)."""
+    result = subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(path), "-map", "0:v:0",
+         "-c", "copy", "-f", "framecrc", "-"], capture_output=True, text=True, check=True)
+    extradata = re.search(r"#extradata 0:\s*(\d+, \S+)", result.stdout).group(1)
+    rows = [[field.strip() for field in line.split(",")]
+            for line in result.stdout.splitlines() if not line.startswith("#")]
+    return extradata, [(int(r[1]), int(r[2]), int(r[3]), r[5]) for r in rows]
 
 
 def mean_colour(frame: np.ndarray) -> np.ndarray:
@@ -239,13 +264,13 @@ def test_no_audio_track_without_audio(tmp_path):
 
 def test_missing_and_unreadable_audio_are_user_errors(tmp_path):
     board = make_board()
-    clips = make_clips(board, tmp_path)
+    shots = make_shots(board, tmp_path)
     with pytest.raises(UserError, match="no such audio file"):
-        assemble_film(board, clips, tmp_path / "film.mp4", audio=tmp_path / "none.wav")
+        assemble_film(board, shots, tmp_path / "film.mp4", audio=tmp_path / "none.wav")
     bad = tmp_path / "bad.wav"
     bad.write_text("not audio at all")
     with pytest.raises(UserError, match="cannot read audio file"):
-        assemble_film(board, clips, tmp_path / "film.mp4", audio=bad)
+        assemble_film(board, shots, tmp_path / "film.mp4", audio=bad)
     assert not (tmp_path / "film.mp4").exists()
 
 
@@ -254,36 +279,60 @@ def test_output_folder_that_cannot_be_made_is_a_user_error(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("a file where a folder should be")
     with pytest.raises(UserError, match="cannot create folder"):
-        assemble_film(board, make_clips(board, tmp_path), blocker / "film.mp4")
+        assemble_film(board, make_shots(board, tmp_path), blocker / "film.mp4")
 
 
-def test_clip_with_wrong_frame_count_names_the_shot(tmp_path):
-    board = make_board()
-    counts = [s.frames for s in timeline(board)]
-    for wrong in (counts[1] - 2, counts[1] + 3):
-        clips = make_clips(board, tmp_path, frames=[counts[0], wrong, counts[2]])
-        with pytest.raises(UserError, match=rf"shot 's2'.*has {wrong} frames.*gives it "
-                                            rf"{counts[1]}"):
-            assemble_film(board, clips, tmp_path / "film.mp4")
+def with_segment(shots, i, name, path):
+    """``shots`` with segment ``name`` of shot ``i`` replaced by ``path``."""
+    changed = list(shots)
+    changed[i] = replace(shots[i], **{name: path})
+    return changed
+
+
+@pytest.mark.parametrize("name", ["head", "body", "tail"])
+def test_segment_with_wrong_frame_count_names_the_shot(tmp_path, name):
+    board = make_board(("cut", "crossfade", "fade"))
+    shots = make_shots(board, tmp_path)
+    expected = getattr(segment_lengths(timeline(board))[1], name)
+    assert expected > 0
+    for wrong in (expected - 2, expected + 3):
+        path = tmp_path / f"{name}-{wrong}.mp4"
+        write_clip([solid(COLOURS[1])] * wrong, path, FPS)
+        with pytest.raises(UserError, match=rf"{name} of shot 's2'.*has {wrong} frames.*gives"
+                                            rf" it {expected}"):
+            assemble_film(board, with_segment(shots, 1, name, path), tmp_path / "film.mp4")
+
+
+@pytest.mark.parametrize("name", ["tail", "body"])
+def test_segment_of_another_size_names_the_shot(tmp_path, name):
+    board = make_board(("cut", "cut", "fade"))
+    shots = make_shots(board, tmp_path)
+    count = getattr(segment_lengths(timeline(board))[1], name)
+    path = tmp_path / "big.mp4"
+    write_clip([np.zeros((H * 2, W * 2, 3), np.uint8)] * count, path, FPS)
+    with pytest.raises(UserError, match=rf"{name} of shot 's2'.* is {W * 2}x{H * 2}"):
+        assemble_film(board, with_segment(shots, 1, name, path), tmp_path / "film.mp4")
 
 
 def test_failed_assembly_leaves_the_previous_film_intact(tmp_path):
-    board = make_board(narrations=("a", "b", "c"))
+    board = make_board(("cut", "crossfade", "cut"), narrations=("a", "b", "c"))
     info, _ = film(tmp_path, board, title=False)
     before = info.output.read_bytes()
     srt_before = info.subtitles.read_text()
-    counts = [s.frames for s in timeline(board)]
-    short_last = make_clips(board, tmp_path, frames=[counts[0], counts[1], counts[2] - 1])
-    with pytest.raises(UserError, match="s3"):
-        assemble_film(board, short_last, info.output)
+    shots = make_shots(board, tmp_path)
+    short = tmp_path / "short.mp4"
+    write_clip([solid(COLOURS[2])] * (segment_lengths(timeline(board))[2].body - 1), short, FPS)
+    with pytest.raises(UserError, match="body of shot 's3'.*has"):
+        assemble_film(board, with_segment(shots, 2, "body", short), info.output)
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(os.urandom(2000))
-    with pytest.raises(UserError, match="s2"):
-        assemble_film(board, [short_last[0], broken, short_last[2]], info.output)
-    missing = [short_last[0], tmp_path / "gone.mp4", short_last[2]]
-    with pytest.raises(UserError, match="missing"):
-        assemble_film(board, missing, info.output)
+    for name in ("head", "body"):
+        with pytest.raises(UserError, match=f"{name} of shot 's2'"):
+            assemble_film(board, with_segment(shots, 1, name, broken), info.output)
+    for gone in (tmp_path / "gone.mp4", None):
+        with pytest.raises(UserError, match="tail of shot 's1' is missing"):
+            assemble_film(board, with_segment(shots, 0, "tail", gone), info.output)
     assert info.output.read_bytes() == before
     assert info.subtitles.read_text() == srt_before
-    leftovers = [p.name for p in tmp_path.iterdir() if re.search(r"\.part|^\.audio", p.name)]
+    leftovers = [p.name for p in tmp_path.iterdir() if re.search(r"\.part|^\.", p.name)]
     assert leftovers == []

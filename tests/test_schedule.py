@@ -174,12 +174,27 @@ def test_changing_one_shot_changes_only_its_jobs_and_the_film():
     assert {job.split("/")[0] for job in changed} == {"s2", "film"}
 
 
-def test_narration_changes_only_the_film():
+def test_narration_changes_only_its_shot_job_and_the_film():
     before = keys_by_id(small_storyboard())
     data = small_storyboard_dict()
     data["scenes"][0]["shots"][0]["narration"] = "Something else."
     after = keys_by_id(validate(data))
-    assert [job for job in before if before[job] != after[job]] == ["film"]
+    assert [job for job in before if before[job] != after[job]] == ["s1/shot", "film"]
+    data["scenes"][0]["shots"][0]["narration"] = "  Something   else. "  # same subtitle
+    assert keys_by_id(validate(data))["s1/shot"] == after["s1/shot"]
+
+
+def test_a_transition_changes_the_two_shot_jobs_around_it_and_the_film():
+    """The head and tail segments move: the shot jobs and the film re-run, no frame job."""
+    before = keys_by_id(small_storyboard())
+    data = small_storyboard_dict()
+    data["scenes"][0]["shots"][1].update(transition="fade", transition_duration=0.5)
+    after = keys_by_id(validate(data))
+    changed = {job for job in before if before[job] != after[job]}
+    assert changed == {"s1/shot", "s2/shot", "film"}
+    data["scenes"][1]["shots"][0]["transition_duration"] = 0.75  # the crossfade into s3
+    longer = keys_by_id(validate(data))
+    assert {job for job in after if after[job] != longer[job]} == {"s2/shot", "s3/shot", "film"}
 
 
 def test_style_seed_and_fingerprint_change_every_key():
