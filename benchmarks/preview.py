@@ -2,9 +2,11 @@
 
 Plans a request with the offline director (5 s shots, so 12 of them), schedules the job
 graph for the animatic animator, runs it in a fresh project folder and times the whole
-thing. Then, side by side on the same machine: the film's assembly from the 12 shot clips
-(``director.assemble.assemble_film``) against writing the same frames (the film read back)
-with imageio-ffmpeg alone at the same encoder settings, median of three runs each.
+thing. Then, side by side on the same machine: the film's assembly from the 12 shots'
+stored segments (``director.assemble.assemble_film``: title card and transitions encoded,
+the rest stream-copied, the film decoded once to check it) against writing the same frames
+(the film read back) with imageio-ffmpeg alone at the same encoder settings, median of
+three runs each.
 
 Prints ``preview_60s_film_seconds: <s>`` and ``assembly_vs_raw_encode: <ratio>``.
 Goals on a 2-core machine: <= 10 s and <= 1.3.
@@ -22,8 +24,9 @@ import imageio_ffmpeg
 from agents.offline import DirectorConfig, plan_offline
 from animator.registry import get_animator
 from director import Project, execute, schedule
-from director.assemble import CRF, PRESET, assemble_film
-from director.video import read_frames
+from director.assemble import assemble_film
+from director.segments import ShotSegments
+from director.video import encoder_options, read_frames
 from storyboard import film_frame_count, timeline
 
 REQUEST = (
@@ -40,7 +43,7 @@ def raw_encode(frames, path: Path, width: int, height: int, fps: int) -> float:
     writer = imageio_ffmpeg.write_frames(
         str(path), (width, height), fps=fps, codec="libx264", pix_fmt_in="rgb24",
         pix_fmt_out="yuv420p", macro_block_size=1, quality=None, ffmpeg_log_level="error",
-        output_params=["-preset", PRESET, "-crf", str(CRF), "-movflags", "+faststart"])
+        output_params=[*encoder_options(), "-movflags", "+faststart"])
     writer.send(None)
     for frame in frames:
         writer.send(frame)
@@ -71,12 +74,12 @@ def main() -> None:
         jobs = {n: graph.nodes[n]["job"] for n in graph.nodes}
         film_job = next(j for j in jobs.values() if j.kind == "film")
         store = Project(folder / "project").store
-        clips = [store.file(jobs[p].key, "clip.mp4") for p in film_job.parents]
+        shots = [ShotSegments.in_folder(store.path(jobs[p].key)) for p in film_job.parents]
         frames = [f.copy() for f in read_frames(folder / "film.mp4")]
         assembly, raw = [], []
         for _ in range(3):
             t = time.perf_counter()
-            assemble_film(board, clips, folder / "again.mp4")
+            assemble_film(board, shots, folder / "again.mp4")
             assembly.append(time.perf_counter() - t)
             raw.append(raw_encode(frames, folder / "raw.mp4", fmt.width, fmt.height, fmt.fps))
         a, r = statistics.median(assembly), statistics.median(raw)

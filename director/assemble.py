@@ -68,6 +68,8 @@ AUDIO_BITRATE = "160k"
 ENCODE_WORKERS = 2
 """Transitions encoded at once (each is a decoder or two, Python and an encoder: two
 overlap ffmpeg's start-up on a 2-core machine)."""
+CHECK_WORKERS = 4
+"""Bodies checked at once (an ffmpeg reading packet headers: mostly start-up)."""
 
 
 @dataclass(frozen=True)
@@ -525,8 +527,9 @@ def _make_pieces(compositor: _Compositor, pieces: Sequence[Piece],
 
     bodies = [p for p in pieces if p.body_of is not None]
     try:
-        with ThreadPoolExecutor(ENCODE_WORKERS, thread_name_prefix="assemble") as pool:
-            checked = pool.map(check, bodies)
+        with ThreadPoolExecutor(CHECK_WORKERS, thread_name_prefix="check") as checks, \
+                ThreadPoolExecutor(ENCODE_WORKERS, thread_name_prefix="assemble") as pool:
+            checked = checks.map(check, bodies)
             made = dict(zip(composited, pool.map(encode, composited), strict=True))
             infos = list(checked)
     finally:

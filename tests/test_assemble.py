@@ -336,3 +336,111 @@ def test_failed_assembly_leaves_the_previous_film_intact(tmp_path):
     assert info.subtitles.read_text() == srt_before
     leftovers = [p.name for p in tmp_path.iterdir() if re.search(r"\.part|^\.", p.name)]
     assert leftovers == []
+
+
+def test_segment_lengths_for_every_transition():
+    board = make_board(("fade", "crossfade", "fade"), durations=(1.5, 1.2, 1.4),
+                       transition_duration=0.5)  # 5 frames
+    spans = timeline(board)
+    lengths = segment_lengths(spans)
+    assert [(s.head, s.tail) for s in lengths] == [(5, 5), (5, 2), (3, 0)]
+    assert [s.frames for s in lengths] == [s.frames for s in spans]
+    cuts = segment_lengths(timeline(make_board()))
+    assert [(s.head, s.body, s.tail) for s in cuts] == [(0, s.frames, 0) for s in spans]
+
+
+def test_bodies_are_copied_packet_for_packet_and_the_film_is_sound(tmp_path):
+    board = make_board(("fade", "crossfade", "fade"), narrations=("one", "two", "three"))
+    info, frames = film(tmp_path, board, title=True, title_seconds=1.0)
+    assert decode_check(info.output) == (len(frames), "")  # every frame, no decoder message
+    header, film_packets = packets(info.output)
+    # evenly spaced, in order, no packet shown twice or late: the joins are exact
+    step = film_packets[1][1]
+    assert [(dts, pts, duration) for dts, pts, duration, _ in film_packets] == [
+        (k * step, k * step, step) for k in range(len(frames))]
+    crcs = [crc for *_, crc in film_packets]
+    shots = make_shots(board, tmp_path)
+    for span, length, segments in zip(timeline(board), segment_lengths(timeline(board)),
+                                      shots, strict=True):
+        for name in ("head", "body", "tail"):
+            if getattr(length, name):
+                assert packets(segments.get(name))[0] == header  # identical stream headers
+        first = info.title_frames + span.start + length.head
+        body_packets = packets(segments.body)[1]
+        # the same compressed pictures: byte for byte, but for the parameter sets that the
+        # concat demuxer repeats in each file's first (key) packet
+        assert crcs[first + 1:first + length.body] == [crc for *_, crc in body_packets[1:]]
+        assert len(body_packets) == length.body > 1
+
+
+def picture(i: int, k: int) -> np.ndarray:
+    """Frame k of shot i: a smooth gradient tinted per shot, with waves that move."""
+    x = np.linspace(0, 1, W, dtype=np.float32)[None, :, None]
+    y = np.linspace(0, 1, H, dtype=np.float32)[:, None, None]
+    tint = np.array(COLOURS[i], np.float32)
+    waves = 40 * np.sin(2 * np.pi * (1.5 * x + 0.5 * y + k / 12))
+    frame = 40 + tint * (0.3 + 0.4 * x + 0.2 * y) * 0.8 + waves
+    return np.clip(frame + 0.5, 0, 255).astype(np.uint8)
+
+
+def test_composited_frames_match_a_direct_numpy_composite(tmp_path):
+    board = make_board(("cut", "crossfade", "fade"), transition_duration=0.6)  # 6 frames
+    info = assemble_film(board, make_shots(board, tmp_path, pictures=picture),
+                         tmp_path / "film.mp4", title=False)
+    got = list(read_frames(info.output))
+    spans = timeline(board)
+    a, b, c = spans
+    assert len(got) == info.frames == film_frame_count(board) == a.frames + b.frames + \
+        c.frames - 6
+    expected: dict[int, np.ndarray] = {
+        3: picture(0, 3).astype(np.float32),  # bodies
+        b.start + 8: picture(1, 8).astype(np.float32),
+        c.start + 5: picture(2, 5).astype(np.float32),
+        c.start - 4: picture(1, b.frames - 4).astype(np.float32),  # before the fade out
+    }
+    for k in (0, 2, 3, 5):  # the crossfade a -> b
+        w = (k + 1) / 7
+        expected[b.start + k] = picture(0, a.frames - 6 + k) * (1 - w) + picture(1, k) * w
+    for k in (1, 2):  # b fades out over its last 3 frames, c fades in over its first 3
+        expected[c.start - 3 + k] = picture(1, b.frames - 3 + k) * ((2 - k) / 3)
+        expected[c.start + k] = picture(2, k) * ((k + 1) / 3)
+    def error(g: int, frame: np.ndarray) -> float:
+        return float(np.abs(got[g].astype(np.float32) - frame).mean())
+
+    for g, frame in expected.items():
+        assert error(g, frame) < 4, (g, error(g, frame))  # H.264 loss only (tiny frames)
+    for k in range(6):  # each crossfade weight fits better than its neighbours
+        def blend(w: float, k: int = k) -> np.ndarray:
+            return picture(0, a.frames - 6 + k) * (1 - w) + picture(1, k) * w
+
+        right = error(b.start + k, blend((k + 1) / 7))
+        assert right < min(error(b.start + k, blend(k / 7)),
+                           error(b.start + k, blend((k + 2) / 7))), k
+
+
+def test_a_shot_shorter_than_its_two_crossfades_has_three_shots_on_screen(tmp_path):
+    board = make_board(("cut", "crossfade", "crossfade"), durations=(1.5, 0.8, 1.4),
+                       transition_duration=0.6)
+    spans = timeline(board)
+    lengths = segment_lengths(spans)
+    assert lengths[1].body == 0 and lengths[1].frames == spans[1].frames == 8
+    assert spans[0].end > spans[2].start  # the first and last shots overlap too
+    info, frames = film(tmp_path, board, title=False)
+    assert len(frames) == info.frames == film_frame_count(board) == 15 + 8 + 14 - 12
+    g = spans[2].start  # all three on screen: a bit of each colour
+    colour = mean_colour(frames[g])
+    assert all(channel > 25 for channel in colour), colour
+    assert near(frames[0], COLOURS[0]) and near(frames[-1], COLOURS[2])
+
+
+def test_composited_frames_carry_the_same_subtitle_as_the_body(tmp_path):
+    board = make_board(("cut", "fade", "cut"), narrations=("The fox runs far away.", "", ""),
+                       transition_duration=0.6)
+    _, frames = film(tmp_path, board, title=False)
+    end = timeline(board)[0].end
+    bottom = slice(H * 2 // 3, H)
+    body, fading = frames[end - 5][bottom].astype(int), frames[end - 2][bottom].astype(int)
+    assert mean_colour(frames[end - 2]).max() < COLOURS[0][0] * 0.5  # composited: fading
+    letters = body.sum(2) > 600
+    assert letters.sum() > 20 and (fading.sum(2) > 600).sum() > 20
+    assert np.abs(body[letters] - fading[letters]).mean() < 25  # the same white letters
