@@ -231,3 +231,25 @@ def test_a_killed_run_loses_nothing_finished_and_the_next_run_completes(tmp_path
     assert report.jobs.run == report.jobs.total - report.jobs.reused
     assert finished <= set(store.keys())
     assert count_frames(report.output) == report.frames
+
+
+def test_narration_or_a_transition_reruns_only_shot_jobs_and_the_film(tmp_path):
+    animator, project = SolidAnimator(m=3), Project(tmp_path)
+    graph = schedule(small_storyboard(), animator)
+    assert execute(graph, animator, project, progress=False).ok
+    jobs = {j.id: j for j in iter_jobs(graph)}
+    s1 = project.store.meta(jobs["s1/shot"].key)
+    assert s1["segments"] == {"head": 4, "body": 28, "tail": 0}  # 0.5 s fade in at 8 fps
+    assert s1["files"] == ["body.mp4", "head.mp4"]  # no tail: a cut follows
+    calls = len(animator.calls)
+    data = small_storyboard_dict()
+    data["scenes"][0]["shots"][0]["narration"] = "The fox watched and waited."
+    data["scenes"][0]["shots"][1].update(transition="fade", transition_duration=0.5)
+    revised = schedule(validate(data), animator)
+    output = tmp_path / "film.mp4"
+    report = execute(revised, animator, project, progress=False, output=output)
+    assert report.ok and len(animator.calls) == calls  # no frame made again
+    ran = {kind: stats.run for kind, stats in report.jobs.by_kind.items()}
+    assert ran == {"keyframe": 0, "interpolate": 0, "shot": 2, "film": 1}
+    assert report.frames == count_frames(output) == 16 + timeline(validate(data))[-1].end
+    assert "The fox watched and waited." in output.with_suffix(".srt").read_text()
