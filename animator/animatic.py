@@ -47,9 +47,9 @@ from animator.base import (
     FrameRequest,
     InbetweenRequest,
 )
-from animator.fonts import fit, font
+from storyboard.fonts import fit_text, font
 
-CODE_VERSION = "1"
+CODE_VERSION = "2"
 """Bump when a change to this file changes the pixels it draws."""
 
 RGB = tuple[float, float, float]
@@ -446,7 +446,7 @@ def viewport(camera_size: str, movement: str, t: float) -> tuple[float, float, f
 
 @functools.lru_cache(maxsize=1024)
 def _text_mask(text: str, size: int, bold: bool) -> Image.Image:
-    face = font(size, bold)
+    face = font(size, "bold" if bold else "regular")
     left, top, right, bottom = face.getbbox(text or " ")
     mask = Image.new("L", (max(1, right - left), max(1, size + 2)))
     ImageDraw.Draw(mask).text((-left, 0), text, font=face, fill=255)
@@ -462,10 +462,10 @@ def _caption_bar(caption: str, shot_id: str, width: int,
     shade = Image.new("L", (width, height), 150)
     text = Image.new("L", (width, height))
     draw = ImageDraw.Draw(text)
-    label = font(size, True)
+    label = font(size, "bold")
     right = label.getlength(shot_id) if shot_id else 0
     draw.text((width - pad - right, pad), shot_id, font=label, fill=190)
-    caption = fit(caption, font(size), width - 3 * pad - right - size)
+    caption = fit_text(caption, font(size), width - 3 * pad - right - size)
     draw.text((pad, pad), caption, font=font(size), fill=255)
     return shade, text
 

@@ -53,11 +53,11 @@ import imageio_ffmpeg
 import numpy as np
 from PIL import Image, ImageDraw
 
-from animator.fonts import font, wrap
 from director.segments import SegmentLengths, ShotSegments, segment_lengths
 from director.subtitles import Overlay, cue_text, subtitle_overlay
 from director.video import write_clip
 from storyboard.errors import UserError
+from storyboard.fonts import font, wrap_text
 from storyboard.io import atomic_path, atomic_write_text, writable_dir
 from storyboard.models import Storyboard
 from storyboard.timing import ShotTiming, round_frames, timeline
@@ -196,11 +196,12 @@ def title_card(title: str, logline: str, width: int, height: int) -> np.ndarray:
     """The title (bold) and logline (grey, wrapped) centred on black, as RGB."""
     image = Image.new("RGB", (width, height))
     draw = ImageDraw.Draw(image)
-    big, small = font(round(height * 0.085), bold=True), font(round(height * 0.042))
-    lines = [(line, big, (255, 255, 255)) for line in wrap(title, big, width * 0.86)]
+    big, small = font(round(height * 0.085), "bold"), font(round(height * 0.042))
+    lines = [(line, big, (255, 255, 255)) for line in wrap_text(title, big, width * 0.86)]
     if logline:
         lines.append(("", small, (0, 0, 0)))
-        lines += [(line, small, (196, 196, 196)) for line in wrap(logline, small, width * 0.74)]
+        grey = (196, 196, 196)
+        lines += [(line, small, grey) for line in wrap_text(logline, small, width * 0.74)]
     heights = [face.size * 1.3 for _, face, _ in lines]
     y = (height - sum(heights)) / 2
     for (line, face, colour), h in zip(lines, heights, strict=True):

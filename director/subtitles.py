@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw
 
-from animator.fonts import font, wrap
+from storyboard.fonts import font, wrap_text
 
 SUBTITLE_VERSION = 1
 """Bump when the drawing below changes what a subtitle looks like (it is part of the shot
@@ -51,7 +51,7 @@ def subtitle_overlay(text: str, width: int, height: int) -> Overlay:
     """``text`` (at most three wrapped lines) as an overlay for ``width`` x ``height``
     frames."""
     face = font(max(9, round(height * 0.05)))
-    lines = wrap(text, face, width * 0.84)[:3]
+    lines = wrap_text(text, face, width * 0.84, 3)
     stroke = max(1, face.size // 10)
     line_h = round(face.size * 1.25)
     pad = max(3, face.size // 3)

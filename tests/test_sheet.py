@@ -18,12 +18,9 @@ from storyboard.sheet import (
     ROW_GAP,
     Rect,
     box_to_pixels,
-    fit_text,
-    font,
     page_paths,
     plan_sheet,
     render_sheet,
-    wrap_text,
 )
 
 
@@ -258,28 +255,3 @@ def test_a_second_render_replaces_the_sheet(storyboard, tmp_path):
     render_sheet(storyboard, out, panel_width=96)
     assert Image.open(out).format == "PNG"
     assert [p.name for p in tmp_path.iterdir()] == ["sheet.png"]
-
-
-# -- text helpers -------------------------------------------------------------------------
-def test_fit_text_cuts_with_an_ellipsis():
-    face = font(14)
-    assert fit_text("short", face, 200) == "short"
-    cut = fit_text("a rather long line of text that cannot fit", face, 120)
-    assert cut.endswith("…") and face.getlength(cut) <= 120
-
-
-def test_wrap_text_respects_width_and_line_count():
-    face = font(13)
-    text = "word " * 60 + "supercalifragilisticexpialidocious" * 4
-    lines = wrap_text(text, face, 150, 3)
-    assert len(lines) == 3
-    assert all(face.getlength(line) <= 150 for line in lines)
-    assert lines[-1].endswith("…")
-    assert wrap_text("fits on one line", face, 300, 3) == ["fits on one line"]
-    long_word = wrap_text("x" * 80, face, 100, 10)
-    assert "".join(long_word) == "x" * 80 and all(face.getlength(s) <= 100 for s in long_word)
-
-
-def test_dejavu_fonts_are_used_when_installed():
-    face = font(14, "bold")
-    assert "DejaVu" in face.getname()[0]
