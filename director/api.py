@@ -17,8 +17,8 @@ from director.execute import RenderReport
 from storyboard import Storyboard, diff, json_schema, load, save, validate
 
 __all__ = [
-    "default_project", "diff", "json_schema", "load", "make", "plan", "plan_with_notes",
-    "render", "save", "sheet", "validate",
+    "check_render_target", "default_project", "diff", "json_schema", "load", "make", "plan",
+    "plan_with_notes", "render", "save", "sheet", "validate",
 ]
 
 
@@ -54,6 +54,27 @@ def default_project(output: str | os.PathLike) -> Path:
     return output.with_name(f"{output.stem}.director")
 
 
+def check_render_target(output: str | os.PathLike, *, project: str | os.PathLike | None = None,
+                        audio: str | os.PathLike | None = None,
+                        animator: str = "animatic") -> Path:
+    """Cheap checks before any work is done: an .mp4 name, folders that can be written, an
+    audio file that exists, a known animator. Returns the output path; UserError if not."""
+    from animator.registry import available
+    from storyboard.errors import UserError
+    from storyboard.io import writable_dir
+
+    output = Path(output)
+    if output.suffix.lower() != ".mp4":
+        raise UserError(f"the film must be an .mp4 file; got {str(output)!r}")
+    if audio is not None and not Path(audio).is_file():
+        raise UserError(f"no such audio file: {str(audio)!r}")
+    if animator not in available():
+        raise UserError(f"unknown animator {animator!r}: choose one of {', '.join(available())}")
+    writable_dir(output.parent)
+    writable_dir(project if project is not None else default_project(output))
+    return output
+
+
 def render(storyboard: Storyboard, output: str | os.PathLike = "film.mp4", *,
            project: str | os.PathLike | None = None, report: str | os.PathLike | None = None,
            workers: int = 2, animator: str = "animatic", title: bool = True,
@@ -67,13 +88,8 @@ def render(storyboard: Storyboard, output: str | os.PathLike = "film.mp4", *,
     from director.execute import execute
     from director.project import Project
     from director.schedule import schedule
-    from storyboard.errors import UserError
 
-    output = Path(output)
-    if output.suffix.lower() != ".mp4":
-        raise UserError(f"the film must be an .mp4 file; got {str(output)!r}")
-    if audio is not None and not Path(audio).is_file():
-        raise UserError(f"no such audio file: {str(audio)!r}")
+    output = check_render_target(output, project=project, audio=audio, animator=animator)
     backend = get_animator(animator)
     graph = schedule(storyboard, backend, title=title, audio=audio)
     folder = Project(project if project is not None else default_project(output))
@@ -86,5 +102,7 @@ def make(request: str, output: str | os.PathLike = "film.mp4", *,
          llm_timeout: float | None = None, seed: int = 0, **render_options) -> RenderReport:
     """Plan a film from a plain-language request, then :func:`render` it."""
     project = project if project is not None else default_project(output)
+    check_render_target(output, project=project, audio=render_options.get("audio"),
+                        animator=render_options.get("animator", "animatic"))
     board = plan(request, llm=llm, seed=seed, llm_timeout=llm_timeout, project=project)
     return render(board, output, project=project, **render_options)

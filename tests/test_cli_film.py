@@ -106,6 +106,13 @@ def test_wrong_input_is_one_line(capsys, small_file, tmp_path, monkeypatch, args
     assert not list(tmp_path.glob("*.mp4"))
 
 
+def test_make_checks_the_output_before_planning(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(capsys, "make", "a fox", "-o", "fox.mkv")
+    assert code == 1 and "must be an .mp4" in err
+    assert "planned" not in out + err and not list(tmp_path.iterdir())
+
+
 def test_workers_must_be_positive(capsys, small_file):
     code, _, err = run_cli(capsys, "render", small_file, "--workers", "0")
     assert code == 2 and "--workers" in err

@@ -59,13 +59,14 @@ def make(request: str, output: str, project: str | None, report: str | None, wor
          llm_timeout: float | None, seed: int) -> None:
     """Plan a film from a plain-language REQUEST and render it."""
     project = project or str(api.default_project(output))
+    api.check_render_target(output, project=project, audio=audio, animator=animator)
     result = api.plan_with_notes(request, llm=llm, seed=seed, llm_timeout=llm_timeout,
                                  project=project)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     board = result.storyboard
     shots = sum(len(scene.shots) for scene in board.scenes)
-    click.echo(f"planned {board.title!r}: {shots} shots,"
+    click.echo(f"planned {board.title!r}: {shots} shot{'s' if shots != 1 else ''},"
                f" {sum(s.duration for _, s in board.iter_shots()):.1f} s", err=True)
     outcome = api.render(board, output, project=project, report=report, workers=workers,
                          animator=animator, title=title, audio=audio)
