@@ -23,7 +23,7 @@ from storyboard.errors import UserError
 @click.option("--verbose", "-v", is_flag=True, help="Show debug logs and tracebacks.")
 @click.version_option(package_name="llm-director", prog_name="director")
 def cli(verbose: bool) -> None:
-    """Plan, render and revise films from a plain-language request."""
+    """Plan and render films from a plain-language request, offline by default."""
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
