@@ -43,11 +43,9 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as error:
         error.show()
         code = error.exit_code
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        code = 130
-    except KeyboardInterrupt:
-        click.echo("interrupted: everything already finished is kept", err=True)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo("interrupted: what was finished is kept; run the same command again to"
+                   " resume", err=True)
         code = 130
     except UserError as error:
         if verbose:
