@@ -135,19 +135,25 @@ def plan_hierarchical(keys: Sequence[int], m: int) -> list[Span]:
     return spans
 
 
+def _windows(keys: Sequence[int], size: int, with_end: bool) -> list[Span]:
+    """Windows of up to ``size`` frames in order between each two ``keys``; each starts
+    from the last frame before it (and, ``with_end``, also sees the segment's end key)."""
+    spans: list[Span] = []
+    for a, b in pairwise(keys):
+        previous, level = a, 1
+        while previous + 1 < b:
+            made = tuple(range(previous + 1, min(previous + size, b - 1) + 1))
+            spans.append(Span(level, made, (previous, b) if with_end else (previous,)))
+            previous, level = made[-1], level + 1
+    return spans
+
+
 def plan_autoregressive(keys: Sequence[int], m: int) -> list[Span]:
     """Windows of ``m`` frames in order between each two ``keys``; each conditioned on the
     last frame before it and on the segment's end keyframe."""
     if m < 1:
         raise ValueError(f"m (in-betweens per call) must be at least 1; got {m}")
-    spans: list[Span] = []
-    for a, b in pairwise(keys):
-        previous, level = a, 1
-        while previous + 1 < b:
-            made = tuple(range(previous + 1, min(previous + m, b - 1) + 1))
-            spans.append(Span(level, made, (previous, b)))
-            previous, level = made[-1], level + 1
-    return spans
+    return _windows(keys, m, with_end=True)
 
 
 def plan_clips(keys: Sequence[int], window: int) -> list[Span]:
@@ -155,14 +161,7 @@ def plan_clips(keys: Sequence[int], window: int) -> list[Span]:
     frame before it, stopping just before the next keyframe."""
     if window < 1:
         raise ValueError(f"clip window must be at least 1 frame; got {window}")
-    spans: list[Span] = []
-    for a, b in pairwise(keys):
-        previous, level = a, 1
-        while previous + 1 < b:
-            made = tuple(range(previous + 1, min(previous + window, b - 1) + 1))
-            spans.append(Span(level, made, (previous,)))
-            previous, level = made[-1], level + 1
-    return spans
+    return _windows(keys, window, with_end=False)
 
 
 def shot_strategy(keys: Sequence[int], capabilities: Capabilities, strategy: str) -> str:
