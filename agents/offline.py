@@ -84,7 +84,11 @@ MOTION = {verb: name.split()[1] for name, verbs in _words.items() if name.starts
 TALK_OR_FEEL = set(_words["talk or feel"])
 VERBS = set(MOTION) | TALK_OR_FEEL | set(_words["verbs"])
 IRREGULAR = dict(pair.split(":") for pair in _words["irregular verbs"])
-ADJECTIVES, FEATURES = set(_words["adjectives"]), set(_words["features"])
+ADJECTIVES, FEATURES, RANKS = (set(_words[k]) for k in ("adjectives", "features", "ranks"))
+ARTICLE_STARTS = {art: tuple(starts.split()) for art, starts in (
+    line.split(":") for line in WORDS["articles"])}
+IMPLIED_SETTINGS = dict((w.strip(), place.strip()) for w, place in (
+    line.split(":", 1) for line in WORDS["implied settings"]))
 PLURALS = dict(pair.split(":") for pair in _words["plurals"])
 PRONOUNS = dict(pair.split(":") for pair in _words["pronouns"])
 DETERMINERS, FILM_WORDS = set(_words["determiners"]), set(_words["film words"])
@@ -205,6 +209,21 @@ def verb_base(word: str) -> str | None:
     return next((c for c in candidates if c in VERBS), None)
 
 
+def ranking(word: str) -> bool:
+    """'tallest', 'happiest', 'first', 'last': a word that singles a thing out ('the', not 'a')."""
+    w = word.lower()
+    stem = w[:-3] if w.endswith("est") else ""
+    return w in RANKS or bool(stem) and any(s in ADJECTIVES for s in (
+        stem, stem + "e", stem[:-1], stem[:-1] + "y" if stem.endswith("i") else ""))
+
+
+def article(phrase: str) -> str:
+    """'a' or 'an' by the sound of the phrase's start: 'an owl', 'a unicorn', 'an hour'."""
+    w = phrase.lower()
+    vowel = w[:1] in "aeiou" and not w.startswith(ARTICLE_STARTS["a"])
+    return "an" if vowel or w.startswith(ARTICLE_STARTS["an"]) else "a"
+
+
 def noun_of(word: str) -> str | None:
     """The lexicon noun of a word, plurals included ('foxes' -> 'fox')."""
     w = PLURALS.get(word.lower(), word.lower())
@@ -246,7 +265,8 @@ class Draft:
             return f"{self.name}, a person with {hair} hair in a {wear}"
         words = " ".join(w for w in (" ".join(self.adjectives[:3]) or self.noun.look,
                                      self.noun_word, self.detail or self.noun.detail) if w)
-        words = ("an " if words[0] in "aeiou" else "a ") + words
+        lead = "the" if any(ranking(a) for a in self.adjectives[:3]) else article(words)
+        words = f"{lead} {words}"  # 'the tallest hill', never 'a tallest hill'
         return f"{self.name}, {words}" if self.proper else words
 
 
@@ -299,12 +319,13 @@ class Reader:
         j = i + 1 if lower[i] in DETERMINERS else i
         k = next((m for m in range(j, min(j + 4, len(tokens)))
                   if noun_of(lower[m]) and (tokens[m][0].islower() or m == 0)), None)
-        if k is not None and not all(w in ADJECTIVES or w.replace("-", "").isalpha() and w not in
-                                     STOPWORDS and not verb_base(w) for w in lower[j:k]):
+        if k is not None and not all(w in ADJECTIVES | RANKS or w.replace("-", "").isalpha() and
+                                     w not in STOPWORDS and not verb_base(w) for w in lower[j:k]):
             k = None
         if k is None and i < j < len(tokens):  # an unknown noun after a determiner, adjectives
             k = j
-            while k < len(tokens) - 1 and k - j < 3 and (lower[k] in ADJECTIVES or "-" in lower[k]):
+            while k < len(tokens) - 1 and k - j < 3 and (
+                    lower[k] in ADJECTIVES | RANKS or "-" in lower[k]):
                 k += 1
             if not nounlike(lower[k]):
                 return None
