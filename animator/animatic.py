@@ -32,7 +32,7 @@ import functools
 import math
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,7 +49,7 @@ from animator.base import (
 )
 from storyboard.fonts import fit_text, font
 
-CODE_VERSION = "2"
+CODE_VERSION = "3"
 """Bump when a change to this file changes the pixels it draws."""
 
 RGB = tuple[float, float, float]
@@ -470,32 +470,88 @@ def _caption_bar(caption: str, shot_id: str, width: int,
     return shade, text
 
 
+Box = tuple[float, float, float, float]
+"""A box in frame pixels: left, top, right, bottom."""
+Shape = Callable[[ImageDraw.ImageDraw, Box, tuple[int, int, int], int], None]
+"""Draws an entity in its box: (draw, box, fill colour, line width)."""
+
+
 def _shade(colour: tuple[int, int, int], k: float) -> tuple[int, int, int]:
     return tuple(int(c * k) for c in colour)
 
 
-def _tag(image: Image.Image, draw: ImageDraw.ImageDraw, name: str, colour, x: float, y: float,
-         size: int, top_limit: int) -> None:
-    """A name tag centred on x, its bottom at y (moved inside the frame when needed)."""
-    mask = _text_mask(name, size, True)
-    pad = max(1, size // 4)
-    w, h = mask.width + 2 * pad, mask.height
-    x0 = int(min(max(0, x - w / 2), image.width - w))
-    y0 = int(min(max(top_limit, y - h), image.height - h))
-    draw.rounded_rectangle((x0, y0, x0 + w, y0 + h), radius=pad + 1, fill=_shade(colour, 0.35))
+def _lighter(colour: tuple[int, int, int], k: float) -> tuple[int, int, int]:
+    return tuple(int(c + (255 - c) * k) for c in colour)
+
+
+def place_tags(boxes: Sequence[Box], sizes: Sequence[tuple[int, int]], width: int,
+               height: int, *, inside: Sequence[bool] = (), top: int = 0,
+               gap: int = 2) -> list[tuple[int, int]]:
+    """Top-left corners of name tags of ``sizes`` (w, h), one per box, in priority order.
+
+    Each tag takes the first of its candidate spots (above its box, below it, inside its
+    top, beside it, then nudged sideways; an ``inside`` box, a place, tries inside first)
+    that, kept inside the frame and below ``top``, overlaps no tag placed before it; then,
+    among those, the one covering the least of its own box and of the other boxes.
+    Pure and deterministic, so tags never flicker between frames of a still layout.
+    """
+    inside = tuple(inside) + (False,) * (len(boxes) - len(inside))
+    placed: list[Box] = []
+    corners: list[tuple[int, int]] = []
+    for i, ((x0, y0, x1, y1), (w, h)) in enumerate(zip(boxes, sizes, strict=True)):
+        cx, cy = (x0 + x1) / 2 - w / 2, (y0 + y1) / 2 - h / 2
+        above, below, within = y0 - gap - h, y1 + gap, y0 + gap
+        spots = [(cx, above), (cx, below), (cx, within), (x1 + gap, cy), (x0 - gap - w, cy)]
+        spots += [(cx + k * (w + gap), y) for k in (1, -1, 2, -2) for y in (above, below)]
+        if inside[i]:
+            spots.insert(0, (cx, y0 + (y1 - y0) * 0.4 - h / 2))
+        others = [b for j, b in enumerate(boxes) if j != i and not inside[j]]
+        best: tuple | None = None
+        for order, (sx, sy) in enumerate(spots):
+            tx = int(min(max(0, sx), width - w))
+            ty = int(min(max(top, sy), height - h))
+            tag = (tx, ty, tx + w, ty + h)
+            score = (sum(_overlap(tag, p) for p in placed),
+                     0 if inside[i] else _overlap(tag, (x0, y0, x1, y1)),
+                     sum(_overlap(tag, b) for b in others), order)
+            if best is None or score < best[0]:
+                best = (score, tx, ty, tag)
+                if score[:3] == (0, 0, 0):
+                    break
+        corners.append((best[1], best[2]))
+        placed.append(best[3])
+    return corners
+
+
+def _overlap(a: Box, b: Box) -> float:
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def _draw_tag(image: Image.Image, draw: ImageDraw.ImageDraw, mask: Image.Image, pad: int,
+              colour, corner: tuple[int, int]) -> None:
+    x0, y0 = corner
+    draw.rounded_rectangle((x0, y0, x0 + mask.width + 2 * pad, y0 + mask.height),
+                           radius=pad + 1, fill=_shade(colour, 0.35))
     image.paste((255, 255, 255), (x0 + pad, y0 + 1), mask)
 
 
-def _draw_place(draw, image, e: EntityBox, box, colour) -> None:
+def at_least(box: Box, size: float, width: int, height: int) -> Box:
+    """``box`` grown to at least ``size`` pixels each way (about its centre across, up from
+    its bottom, so what stands keeps standing), kept inside the frame where it can."""
     x0, y0, x1, y1 = box
-    r = min(x1 - x0, y1 - y0) * 0.3
-    ground = image.getpixel((int((x0 + x1) / 2), int(min(image.height - 1, (y0 + y1) / 2))))
-    soft = tuple(int(c * 0.4 + g * 0.6) for c, g in zip(colour, ground, strict=True))
-    draw.rounded_rectangle(box, radius=r, fill=soft, outline=_shade(soft, 0.8), width=2)
+    if x1 - x0 < size:
+        cx = min(max((x0 + x1) / 2, size / 2), width - 1 - size / 2)
+        x0, x1 = cx - size / 2, cx + size / 2
+    if y1 - y0 < size:
+        y1 = min(max(y1, size), height - 1)
+        y0 = y1 - size
+    return x0, y0, x1, y1
 
 
-def _draw_character(draw, e: EntityBox, box, colour, line: int) -> None:
-    """A rounded figure: a body filling the box below a head at its top. Its proportions
+# Shapes, chosen by a word of the entity's name (SHAPES below)
+
+def _figure(draw, box, colour, line) -> None:
+    """A character: a rounded body filling the box below a head at its top. Its proportions
     follow the box smoothly, so a figure never changes shape mid-shot."""
     x0, y0, x1, y1 = box
     w, h = x1 - x0, y1 - y0
@@ -512,14 +568,204 @@ def _draw_character(draw, e: EntityBox, box, colour, line: int) -> None:
         draw.ellipse((ex - eye, ey - eye, ex + eye, ey + eye), fill=(20, 20, 24))
 
 
-def _draw_object(draw, e: EntityBox, box, colour, line: int) -> None:
+def _block(draw, box, colour, line) -> None:
+    """An object with no shape of its own: a rounded block with a highlight."""
     x0, y0, x1, y1 = box
     r = min(x1 - x0, y1 - y0) * 0.22
     draw.rounded_rectangle(box, radius=r, fill=colour, outline=_shade(colour, 0.45), width=line)
     inset = max(2.0, r * 0.5)
     if x1 - x0 > 3 * inset and y1 - y0 > 3 * inset:
-        light = tuple(min(255, int(c * 0.6 + 255 * 0.4)) for c in colour)
-        draw.line((x0 + inset, y0 + inset, x1 - inset, y0 + inset), fill=light, width=line)
+        draw.line((x0 + inset, y0 + inset, x1 - inset, y0 + inset), fill=_lighter(colour, 0.4),
+                  width=line)
+
+
+def _soft(draw, box, colour, line) -> None:
+    """A place with no shape of its own: a large soft rounded area."""
+    draw.rounded_rectangle(box, radius=min(box[2] - box[0], box[3] - box[1]) * 0.3,
+                           fill=colour, outline=_shade(colour, 0.8), width=2)
+
+
+def _mound(draw, box, colour, line) -> None:
+    """A hill or dune: the top half of an ellipse standing on the box's bottom."""
+    x0, y0, x1, y1 = box
+    draw.chord((x0, y0, x1, 2 * y1 - y0), 180, 360, fill=colour, outline=_shade(colour, 0.8),
+               width=line)
+
+
+def _ridge(draw, box, colour, line) -> None:
+    """A mountain: a jagged ridge with a pale cap on its peak."""
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    peak = (x0 + 0.6 * w, y0)
+    draw.polygon([(x0, y1), (x0 + 0.28 * w, y0 + 0.35 * h), (x0 + 0.42 * w, y0 + 0.5 * h), peak,
+                  (x1, y1)], fill=colour, outline=_shade(colour, 0.8))
+    draw.polygon([peak, (peak[0] - 0.12 * w, y0 + 0.22 * h), (peak[0] + 0.1 * w, y0 + 0.2 * h)],
+                 fill=_lighter(colour, 0.7))
+
+
+def _water(draw, box, colour, line) -> None:
+    """A river, sea or lake: a flat band, a little wider near, with a lighter far edge."""
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    draw.polygon([(x0 + 0.04 * w, y0), (x1 - 0.04 * w, y0), (x1, y1), (x0, y1)], fill=colour)
+    light = _lighter(colour, 0.55)
+    draw.line((x0 + 0.04 * w, y0, x1 - 0.04 * w, y0), fill=light, width=max(2, line))
+    for k, (a, b) in enumerate(((0.15, 0.4), (0.5, 0.8), (0.3, 0.55))):
+        y = y0 + h * (0.35 + 0.2 * k)
+        draw.line((x0 + a * w, y, x0 + b * w, y), fill=light, width=1)
+
+
+def _house(draw, box, colour, line) -> None:
+    """A house or barn: walls under a pitched roof, with a door."""
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    eaves = y0 + 0.42 * h
+    draw.rectangle((x0 + 0.08 * w, eaves, x1 - 0.08 * w, y1), fill=colour,
+                   outline=_shade(colour, 0.6), width=line)
+    draw.polygon([(x0, eaves), ((x0 + x1) / 2, y0), (x1, eaves)], fill=_shade(colour, 0.6))
+    cx, door = (x0 + x1) / 2, min(0.09 * w, 0.12 * h)
+    draw.rectangle((cx - door, y1 - 0.3 * h, cx + door, y1), fill=_shade(colour, 0.35))
+
+
+def _tower(draw, box, colour, line) -> None:
+    """A tower or lighthouse: a tall body under a pointed roof, one lit window."""
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    cx, half = (x0 + x1) / 2, min(0.22 * w, 0.16 * h)
+    eaves = y0 + 0.22 * h
+    draw.rectangle((cx - half, eaves, cx + half, y1), fill=colour, outline=_shade(colour, 0.6),
+                   width=line)
+    draw.polygon([(cx - 1.4 * half, eaves), (cx, y0), (cx + 1.4 * half, eaves)],
+                 fill=_shade(colour, 0.6))
+    pane = half * 0.4
+    draw.rectangle((cx - pane, eaves + 0.1 * h, cx + pane, eaves + 0.1 * h + 2 * pane),
+                   fill=(255, 214, 120))
+
+
+def _castle(draw, box, colour, line) -> None:
+    """A castle or fort: a wall between two towers, all with battlements, and a gate."""
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    edge, tw = _shade(colour, 0.6), 0.22 * w
+    draw.rectangle((x0 + tw, y0 + 0.35 * h, x1 - tw, y1), fill=colour, outline=edge, width=line)
+    for left in (x0, x1 - tw):
+        draw.rectangle((left, y0 + 0.1 * h, left + tw, y1), fill=colour, outline=edge, width=line)
+    merlon = min(0.1 * h, tw / 3)
+    for left, top, right in ((x0, y0 + 0.1 * h, x0 + tw), (x0 + tw, y0 + 0.35 * h, x1 - tw),
+                             (x1 - tw, y0 + 0.1 * h, x1)):
+        for mx in np.arange(left, right - merlon / 2, 2 * merlon):
+            draw.rectangle((mx, top - merlon, mx + merlon, top), fill=colour)
+    cx, gate = (x0 + x1) / 2, 0.1 * w
+    draw.rectangle((cx - gate, y1 - 0.3 * h, cx + gate, y1), fill=_shade(colour, 0.35))
+
+
+def _tree(draw, box, colour, line) -> None:
+    """A tree: a trunk under a round crown."""
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    cx, trunk = (x0 + x1) / 2, max(1.0, 0.08 * w)
+    draw.rectangle((cx - trunk, y0 + 0.55 * h, cx + trunk, y1), fill=(96, 66, 40))
+    draw.ellipse((x0, y0, x1, y0 + 0.7 * h), fill=colour, outline=_shade(colour, 0.6),
+                 width=line)
+
+
+def _woods(draw, box, colour, line) -> None:
+    """A forest or grove: a few pines side by side."""
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    for k, (at, tall) in enumerate(((0.2, 0.75), (0.5, 1.0), (0.8, 0.85))):
+        cx, half = x0 + at * w, 0.2 * w
+        tone = _shade(colour, 0.8 + 0.1 * k)
+        draw.polygon([(cx, y1 - tall * h), (cx - half, y1), (cx + half, y1)], fill=tone)
+
+
+def _disc(draw, box, colour, line) -> None:
+    """A moon or planet: a round disc with a lighter rim and two craters."""
+    x0, y0, x1, y1 = box
+    r = min(x1 - x0, y1 - y0) / 2
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=colour, outline=_lighter(colour, 0.5),
+                 width=line)
+    for dx, dy, k in ((-0.3, -0.2, 0.22), (0.25, 0.3, 0.15)):
+        c = r * k
+        draw.ellipse((cx + dx * r - c, cy + dy * r - c, cx + dx * r + c, cy + dy * r + c),
+                     fill=_shade(colour, 0.85))
+
+
+def _sun(draw, box, colour, line) -> None:
+    """A sun: a disc with eight short rays."""
+    x0, y0, x1, y1 = box
+    r = min(x1 - x0, y1 - y0) / 2
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    for k in range(8):
+        a = k * math.pi / 4
+        draw.line((cx + 0.75 * r * math.cos(a), cy + 0.75 * r * math.sin(a),
+                   cx + r * math.cos(a), cy + r * math.sin(a)), fill=colour, width=max(1, line))
+    c = 0.65 * r
+    draw.ellipse((cx - c, cy - c, cx + c, cy + c), fill=colour, outline=_lighter(colour, 0.5),
+                 width=line)
+
+
+def _star(draw, box, colour, line) -> None:
+    """A star: five points."""
+    x0, y0, x1, y1 = box
+    r = min(x1 - x0, y1 - y0) / 2
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    draw.polygon([(cx + r * (1 if k % 2 == 0 else 0.42) * math.sin(k * math.pi / 5),
+                   cy - r * (1 if k % 2 == 0 else 0.42) * math.cos(k * math.pi / 5))
+                  for k in range(10)], fill=colour, outline=_lighter(colour, 0.5))
+
+
+def _cloud(draw, box, colour, line) -> None:
+    """A cloud: soft overlapping ellipses on a flat base."""
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    for a, b, top in ((0.0, 0.45, 0.35), (0.25, 0.75, 0.0), (0.55, 1.0, 0.3)):
+        draw.ellipse((x0 + a * w, y0 + top * h, x0 + b * w, y1), fill=colour)
+    draw.line((x0 + 0.15 * w, y1 - 1, x1 - 0.15 * w, y1 - 1), fill=_shade(colour, 0.85))
+
+
+SHAPES: dict[str, Shape] = {
+    **dict.fromkeys(("hill", "mound", "dune", "knoll", "slope", "hillside", "hilltop"), _mound),
+    **dict.fromkeys(("mountain", "peak", "volcano", "ridge", "cliff", "rock", "crag", "summit"),
+                    _ridge),
+    **dict.fromkeys(("river", "lake", "sea", "ocean", "pond", "stream", "water", "creek",
+                     "pool", "bay", "brook", "waterfall"), _water),
+    **dict.fromkeys(("house", "home", "cottage", "cabin", "barn", "hut", "shed", "shop",
+                     "building", "inn", "school", "farmhouse", "church", "station"), _house),
+    **dict.fromkeys(("tower", "lighthouse", "steeple", "spire", "minaret", "windmill"), _tower),
+    **dict.fromkeys(("castle", "fort", "fortress", "palace", "citadel"), _castle),
+    **dict.fromkeys(("tree", "oak", "willow", "birch", "maple", "bush"), _tree),
+    **dict.fromkeys(("forest", "wood", "grove", "pine", "jungle", "orchard"), _woods),
+    **dict.fromkeys(("moon", "planet"), _disc),
+    "sun": _sun, "star": _star,
+    **dict.fromkeys(("cloud", "smoke", "fog", "mist"), _cloud),
+}
+"""How a word of an entity's name draws it (places and objects; characters are figures)."""
+
+
+def shape_of(entity: EntityBox) -> Shape:
+    """How to draw an entity: a figure for a character, else the shape of the last word of
+    its name found in SHAPES ("tree house" is a house), else a block or a soft place."""
+    if entity.kind == "character":
+        return _figure
+    for word in reversed(re.findall(r"[a-z]+", entity.name.lower())):
+        shape = SHAPES.get(word) or (SHAPES.get(word[:-1]) if word.endswith("s") else None)
+        if shape:
+            return shape
+    return _soft if entity.kind == "place" else _block
+
+
+DRAW_RANK = {"place": 0, "object": 1, "character": 2}
+
+
+def draw_order(entity: EntityBox) -> tuple:
+    """Sort key: places behind, then objects, then characters in front; places larger
+    first, the others farther (higher bottom edge on screen) first, then larger first."""
+    x0, y0, x1, y1 = entity.box
+    area = (x1 - x0) * (y1 - y0)
+    rank = DRAW_RANK.get(entity.kind, 1)
+    return (rank, -area, y1) if rank == 0 else (rank, y1, -area)
 
 
 # -- The animator ----------------------------------------------------------------------------
@@ -570,9 +816,7 @@ class AnimaticAnimator(Animator):
         tag_size = max(8, round(height * 0.042))
         caption_size = max(8, round(height * 0.036))
         top_limit = caption_size + 2 * max(2, caption_size // 3) + 2 if self.captions else 0
-        for entity in sorted(request.layout, key=lambda e: (e.kind != "place", e.box[3])):
-            self._draw_entity(image, draw, entity, width, height, horizon, line, tag_size,
-                              top_limit)
+        self._draw_blocking(image, draw, request.layout, horizon, line, tag_size, top_limit)
         if self.captions and (request.caption or request.shot_id):
             shade, text = _caption_bar(request.caption, request.shot_id, width, caption_size)
             image.paste((0, 0, 0), (0, 0), shade)
@@ -597,28 +841,40 @@ class AnimaticAnimator(Animator):
                                    box=(x0, y0, x1, y1))
         return image, (world.horizon - y0) * height / (y1 - y0)
 
-    def _draw_entity(self, image, draw, entity: EntityBox, width, height, horizon, line,
-                     tag_size, top_limit) -> None:
-        bx0, by0, bx1, by1 = entity.box
-        box = (bx0 * (width - 1), by0 * (height - 1), bx1 * (width - 1), by1 * (height - 1))
-        colour = hex_rgb(entity.color)
-        if entity.kind == "place":
-            _draw_place(draw, image, entity, box, colour)
-            if self.labels:
-                _tag(image, draw, entity.name, colour, box[0] + tag_size * 2,
-                     box[1] + tag_size * 1.6, tag_size, top_limit)
+    def _draw_blocking(self, image, draw, layout: Sequence[EntityBox], horizon: float,
+                       line: int, tag_size: int, top_limit: int) -> None:
+        """The entities back to front (see ``draw_order``), then their name tags, placed
+        front entity first so that no two tags overlap."""
+        width, height = image.size
+        entities = sorted(layout, key=draw_order)
+        smallest = max(10, height / 36)
+        boxes = []
+        for entity in entities:
+            bx0, by0, bx1, by1 = entity.box
+            box = at_least((bx0 * (width - 1), by0 * (height - 1), bx1 * (width - 1),
+                            by1 * (height - 1)), smallest, width, height)
+            boxes.append(box)
+            colour = hex_rgb(entity.color)
+            if entity.kind == "place":  # the place's colour mixed with the ground it is on
+                ground = image.getpixel((int(min(width - 1, max(0, (box[0] + box[2]) / 2))),
+                                         int(min(height - 1, max(0, (box[1] + box[3]) / 2)))))
+                colour = tuple(int(c * 0.4 + g * 0.6) for c, g in zip(colour, ground,
+                                                                     strict=True))
+            elif box[3] > horizon + 2:  # standing on the ground: a shadow under it
+                w, sh = box[2] - box[0], max(2.0, (box[3] - box[1]) * 0.06)
+                draw.ellipse((box[0] - w * 0.05, box[3] - sh, box[2] + w * 0.05, box[3] + sh),
+                             fill=self._shadow(image, box))
+            shape_of(entity)(draw, box, colour, line)
+        if not self.labels or not entities:
             return
-        if box[3] > horizon + 2:  # standing on the ground: a shadow under it
-            w, sh = box[2] - box[0], max(2.0, (box[3] - box[1]) * 0.06)
-            draw.ellipse((box[0] - w * 0.05, box[3] - sh, box[2] + w * 0.05, box[3] + sh),
-                         fill=self._shadow(image, box))
-        if entity.kind == "character":
-            _draw_character(draw, entity, box, colour, line)
-        else:
-            _draw_object(draw, entity, box, colour, line)
-        if self.labels:
-            _tag(image, draw, entity.name, colour, (box[0] + box[2]) / 2, box[1] - 2, tag_size,
-                 top_limit)
+        pad = max(1, tag_size // 4)
+        front = entities[::-1]
+        masks = [_text_mask(e.name, tag_size, True) for e in front]
+        corners = place_tags(boxes[::-1], [(m.width + 2 * pad, m.height) for m in masks],
+                             width, height, inside=[e.kind == "place" for e in front],
+                             top=top_limit)
+        for entity, mask, corner in zip(front, masks, corners, strict=True):
+            _draw_tag(image, draw, mask, pad, hex_rgb(entity.color), corner)
 
     @staticmethod
     def _shadow(image: Image.Image, box) -> tuple[int, int, int]:

@@ -71,7 +71,7 @@ def test_entity_colour_fills_its_box_and_nothing_else(animatic):
 
 
 def test_objects_and_places_are_drawn_in_their_colours(animatic):
-    layout = (entity((0.05, 0.2, 0.95, 0.8), color="#00ffff", kind="place", name="Lake"),
+    layout = (entity((0.05, 0.2, 0.95, 0.8), color="#00ffff", kind="place", name="Meadow"),
               entity((0.4, 0.5, 0.6, 0.7), color="#ffff00", kind="object", name="Box"))
     frame = animatic.render(request(layout=layout))
     assert np.all(frame == (255, 255, 0), axis=2).sum() > 50  # the object, solid
