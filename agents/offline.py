@@ -94,7 +94,7 @@ PRONOUNS = dict(pair.split(":") for pair in _words["pronouns"])
 DETERMINERS, FILM_WORDS = set(_words["determiners"]), set(_words["film words"])
 STOPWORDS = DETERMINERS | set(PRONOUNS) | set(_words["stopwords"])
 LENGTH_CUES, SPLITTERS = set(_words["length cues"]), set(_words["clause splitters"])
-CHASE = set(_words["chase"])
+CHASE, CARRY = set(_words["chase"]), set(_words["carry"])
 PREPOSITIONS = {tuple(words.split()): predicate.strip() for words, predicate in sorted(
     (line.split(":") for line in WORDS["prepositions"]), key=lambda p: -len(p[0].split()))}
 TIMES = [pair.split(":") for pair in _words["times"]]
@@ -285,6 +285,7 @@ class Reader:
         self.entities: list[Draft] = []
         self.by_key: dict[str, Draft] = {}
         self.last: dict[str, Draft] = {}  # the last character, thing, and character subject
+        self.subjects: list[list[Draft]] = []  # the character subjects of the latest clauses
 
     def entity(self, key: str, make) -> Draft | None:
         if key not in self.by_key and len(self.entities) < self.max_entities:
@@ -297,21 +298,39 @@ class Reader:
         while i < len(tokens):
             mention = self.noun_phrase(tokens, lower, i) or self.name(tokens, lower, i,
                                                                          sentence_start)
-            target = self.last.get(PRONOUNS.get(lower[i], ""), self.last.get("character"))
-            if mention is None and lower[i] in PRONOUNS and target:
-                mention = Mention(target, i, i + 1)  # 'she' is the last character subject
-            if mention is None:
+            found = [mention] if mention else [
+                Mention(e, i, i + 1) for e in self.referents(lower[i])]
+            if not found:
                 i += 1
                 continue
-            mentions.append(mention)
-            if mention.entity.noun.kind != "place":
-                self.last["thing"] = mention.entity
-            if mention.entity.noun.kind == "character":
-                self.last["character"] = mention.entity
-            i = mention.end
-        if mentions and mentions[0].entity.noun.kind == "character":
-            self.last["subject"] = mentions[0].entity
+            for mention in found:  # 'they': one mention per character, all on the same word
+                mentions.append(mention)
+                if mention.entity.noun.kind != "place":
+                    self.last["thing"] = mention.entity
+                if mention.entity.noun.kind == "character":
+                    self.last["character"] = mention.entity
+            i = found[0].end
+        first_verb = next((n for n, w in enumerate(lower) if verb_base(w)), len(lower))
+        subjects = list(dict.fromkeys(m.entity for m in mentions if m.start < first_verb
+                                      and m.entity.noun.kind == "character"))
+        if subjects:  # not in '(he) chases a crow': the crow is no subject
+            self.last["subject"] = subjects[0]
+            self.subjects = [*self.subjects[-3:], subjects]
         return mentions
+
+    def referents(self, word: str) -> list[Draft]:
+        """Who a pronoun means: 'she' the last character subject, 'it' the last thing, 'they'
+        the characters of the latest subjects, reaching back until there are two or more."""
+        if word not in PRONOUNS:
+            return []
+        if PRONOUNS[word] == "group":
+            group: list[Draft] = []
+            for subjects in reversed(self.subjects):
+                group += [e for e in subjects if e not in group]
+                if len(group) >= 2:
+                    return group
+        target = self.last.get(PRONOUNS[word], self.last.get("character"))
+        return [target] if target else []
 
     def noun_phrase(self, tokens, lower, i, into: Draft | None = None) -> Mention | None:
         """'a small red fox (named Vixie) (with a white-tipped tail)', 'foxes', 'a lighthouse';
@@ -431,31 +450,38 @@ def relations(unit: Unit, default: Draft | None) -> list[tuple[Draft, str, Draft
             continue
         end = i + len(prep)
         obj = next((m.entity for m in unit.mentions if end <= m.start <= end + 1), None)
-        subject = next((m.entity for m in reversed(unit.mentions) if m.end <= i), default)
-        if obj and subject and subject is not obj:
-            found.append((subject, PREPOSITIONS[prep], obj))
+        before = [m for m in unit.mentions if m.end <= i]
+        for subject in alongside(unit, before[-1]) if before else [default]:
+            if obj and subject and subject is not obj:
+                found.append((subject, PREPOSITIONS[prep], obj))
         covered.update(range(i, end))
         i = end
     for a, b in zip(unit.mentions, unit.mentions[1:], strict=False):
         verb = next((k for k in range(a.end, b.start) if verb_base(lower[k])), None)
-        subject = subject_before(unit, lower, verb, None) if verb is not None else None
-        if subject and subject is not b.entity and b.start - a.end <= 3 and not covered & set(
-                range(a.end, b.start)):
-            particle = {"to", "towards", "at", "after"} & {lower[verb + 1]}  # 'walks to'
-            found.append((subject, " ".join([lower[verb], *particle]), b.entity))
+        if verb is None or b.start - a.end > 3 or covered & set(range(a.end, b.start)):
+            continue
+        particle = {"to", "towards", "at", "after"} & {lower[verb + 1]}  # 'walks to'
+        found += [(subject, " ".join([lower[verb], *particle]), b.entity)
+                  for subject in subjects_before(unit, lower, verb) if subject is not b.entity]
     return list(dict.fromkeys(found))
 
 
-def subject_before(unit: Unit, lower: list[str], i: int, default: Draft | None) -> Draft | None:
+def alongside(unit: Unit, mention: Mention) -> list[Draft]:
+    """The entities of the words of ``mention``: one, or several for 'they'."""
+    return [m.entity for m in unit.mentions if (m.start, m.end) == (mention.start, mention.end)]
+
+
+def subjects_before(unit: Unit, lower: list[str], i: int) -> list[Draft]:
     """The nearest mention before token ``i`` that is not a preposition's object."""
-    return next((m.entity for m in reversed(unit.mentions) if m.end <= i and not (
-        m.start and any(lower[m.start - 1] == p[-1] for p in PREPOSITIONS))), default)
+    mention = next((m for m in reversed(unit.mentions) if m.end <= i and not (
+        m.start and any(lower[m.start - 1] == p[-1] for p in PREPOSITIONS))), None)
+    return alongside(unit, mention) if mention else []
 
 
 def motion_of(unit: Unit, default: Draft | None) -> tuple | None:
     """(movers, kind, direction +1 right / -1 left, target) of the clause's first motion verb.
     The mover is the nearest mention before the verb that is not a preposition's object, with
-    those joined to it by 'and' ('Mia and Tom walk')."""
+    those joined to it by 'and' ('Mia and Tom walk') or meant by the same word ('they')."""
     lower = [t.lower() for t in unit.tokens]
     for i, word in enumerate(lower):
         kind = MOTION.get(verb_base(word) or "")
@@ -466,9 +492,9 @@ def motion_of(unit: Unit, default: Draft | None) -> tuple | None:
         if not before and default is None:
             return None
         k = len(before) - 1
-        while k > 0 and before[k - 1].end == before[k].start - 1 and lower[
-                before[k].start - 1] in {"and", ","}:
-            k -= 1
+        while k > 0 and (before[k - 1].start == before[k].start or before[k - 1].end == (
+                before[k].start - 1) and lower[before[k].start - 1] in {"and", ","}):
+            k -= 1  # 'Mia and Tom walk', 'they walk'
         movers = list(dict.fromkeys(m.entity for m in before[max(k, 0):])) or [default]
         after = set(lower[i + 1:i + 8])
         target = next((m.entity for m in unit.mentions if m.start > i and m.entity not in movers
@@ -490,6 +516,8 @@ def motion_of(unit: Unit, default: Draft | None) -> tuple | None:
 
 # -- layout ------------------------------------------------------------------------------
 SIZE_SCALE = {"extreme-wide": 0.35, "wide": 0.55, "full": 0.85, "medium": 1.1}
+MIN_W, MIN_H = 0.07, 0.10  # the smallest box, so that it can be seen (45 x 36 px at 640 x 360)
+MARGIN, GAP = 0.03, 0.02  # from the frame's edge; between boxes set beside or above each other
 Box = list[float]
 
 
@@ -501,9 +529,8 @@ def base_layout(shown: list[Draft], size: str, focus: Draft | None, aspect: floa
         return {focus: [0.5 - w / 2, 0.0 if size == "extreme-close-up" else 0.08, 0.5 + w / 2, 1.0]}
     boxes = {}
     for i, e in enumerate(shown):
-        h = min(0.85, max(0.1 if e.noun.kind == "character" else 0.05,
-                          e.noun.height * SIZE_SCALE[size]))  # characters stay visible
-        w = min(0.95, h * e.noun.aspect * aspect)
+        h = min(0.85, max(MIN_H, e.noun.height * SIZE_SCALE[size]))
+        w = min(0.95, max(MIN_W, h * e.noun.aspect * aspect))
         cx = 0.5 if len(shown) == 1 else 0.18 + 0.64 * i / (len(shown) - 1)
         y0 = 0.1 + 0.08 * (i % 2) if e.noun.prior == "sky" else (
             0.85 if e.noun.prior == "landmark" else 0.9) - h
@@ -519,17 +546,20 @@ def place(sub: Box, obj: Box, predicate: str) -> Box:
         y1 = obj[1] + 0.01
     elif predicate in {"under", "in"}:
         k = 0.8 if predicate == "under" else 0.6
-        w, h = min(w, k * (obj[2] - obj[0])), min(h, k * (obj[3] - obj[1]))
+        w = max(MIN_W, min(w, k * (obj[2] - obj[0])))
+        h = max(MIN_H, min(h, k * (obj[3] - obj[1])))
         x0, y1 = ocx - w / 2, obj[3] - (0 if predicate == "under" else 0.1 * (obj[3] - obj[1]))
     elif predicate in {"next to", "with"}:
         x0 = obj[2] + 0.02 if obj[2] + 0.02 + w <= 1 else obj[0] - 0.02 - w
         y1 = obj[3]
     elif predicate == "behind":  # further back: smaller, a little higher, beside
-        w, h, x0, y1 = 0.8 * w, 0.8 * h, ocx + 0.05, obj[3] - 0.05
+        w, h, x0, y1 = max(MIN_W, 0.8 * w), max(MIN_H, 0.8 * h), ocx + 0.05, obj[3] - 0.05
     elif predicate == "in front of":
         x0, y1 = ocx - w / 2 - 0.06, min(1.0, obj[3] + 0.05)
-    elif predicate == "above":
-        y1 = obj[1] - 0.03
+    elif predicate == "above":  # inside the frame: beside the object if there is no room over it
+        y1 = max(obj[1] - GAP, MARGIN + h)
+        if y1 > obj[1]:
+            x0 = obj[0] - GAP - w if ocx > 0.5 else obj[2] + GAP
     elif predicate == "below":
         y1 = obj[3] + 0.02 + h
     else:
@@ -543,17 +573,56 @@ def shift(box: Box, dx: float = 0.0, dy: float = 0.0, scale: float = 1.0) -> Box
     return [cx - w / 2, box[3] + dy - h, cx + w / 2, box[3] + dy]
 
 
-def fit(track: list[Box]) -> list[Box]:
-    """A trajectory inside the frame: all its boxes moved together, then each clipped."""
-    dx = max(0.0, -min(b[0] for b in track)) - max(0.0, max(b[2] for b in track) - 1)
-    dy = max(0.0, -min(b[1] for b in track)) - max(0.0, max(b[3] for b in track) - 1)
-    result = []
-    for b in track:
+def sized(box: Box, w: float, h: float) -> Box:
+    """``box`` resized to w x h about its bottom centre."""
+    cx = (box[0] + box[2]) / 2
+    return [cx - w / 2, box[3] - h, cx + w / 2, box[3]]
+
+
+def fit(*tracks: list[Box]) -> list[list[Box]]:
+    """Trajectories inside the frame: all their boxes moved together (a carrier and what it
+    carries keep their places), then each clipped, never below the smallest visible size."""
+    boxes = [b for track in tracks for b in track]
+    dx = max(0.0, -min(b[0] for b in boxes)) - max(0.0, max(b[2] for b in boxes) - 1)
+    dy = max(0.0, -min(b[1] for b in boxes)) - max(0.0, max(b[3] for b in boxes) - 1)
+
+    def clip(b: Box) -> Box:
         x0, x1 = (min(1.0, max(0.0, v + dx)) for v in (b[0], b[2]))
         y0, y1 = (min(1.0, max(0.0, v + dy)) for v in (b[1], b[3]))
-        x0, y0 = min(x0, 0.98), min(y0, 0.98)
-        result.append([round(v, 4) for v in (x0, y0, max(x1, x0 + 0.02), max(y1, y0 + 0.02))])
-    return result
+        x0, y0 = min(x0, 1 - MIN_W), min(y0, 1 - MIN_H)
+        return [round(v, 4) for v in (x0, y0, max(x1, x0 + MIN_W), max(y1, y0 + MIN_H))]
+    return [[clip(b) for b in track] for track in tracks]
+
+
+def arrange(boxes: dict, edges: list, skip: tuple) -> None:
+    """Each relation's subject moved into place beside its object ('the cat on the table'), but
+    ``skip`` (a jump's mover and what it jumps). What is carried goes beside its carrier, and
+    smaller; several subjects of one relation stand side by side ('they sleep in the house');
+    a high sky thing is lowered to make room for what is above it."""
+    placed: dict[tuple, list] = {}
+    for subject, predicate, obj in edges:
+        if subject not in boxes or obj not in boxes or (subject, obj) == skip or (
+                obj.noun.prior == "sky" and predicate in {"under", "below", "in"}):
+            continue
+        if verb_base(predicate.split()[0]) in CARRY:
+            carrier, item = boxes[subject], boxes[obj]
+            boxes[obj] = place(sized(item, min(item[2] - item[0], max(MIN_W, 0.8 * (
+                carrier[2] - carrier[0]))), min(item[3] - item[1], max(MIN_H, 0.5 * (
+                    carrier[3] - carrier[1])))), carrier, "with")
+            continue
+        if predicate == "above" and obj.noun.prior == "sky":
+            room = MARGIN + boxes[subject][3] - boxes[subject][1] + GAP - boxes[obj][1]
+            boxes[obj] = shift(boxes[obj], 0, max(0.0, room))
+        box, siblings = place(boxes[subject], boxes[obj], predicate), placed.setdefault(
+            (predicate, obj), [])
+        if siblings:  # to the right of the last one, the whole row re-centred
+            width, right = box[2] - box[0], boxes[siblings[-1]][2] + GAP
+            box = [right, box[1], right + width, box[3]]
+            for e in siblings:
+                boxes[e] = shift(boxes[e], -(width + GAP) / 2)
+            box = shift(box, -(width + GAP) / 2)
+        boxes[subject] = box
+        siblings.append(subject)
 
 
 def trajectory(box: Box, kind: str, d: float, close: bool, target: Box | None,
@@ -713,14 +782,9 @@ def make_shot(n: int, plan: ShotPlan, duration: float, config: DirectorConfig, r
     lead = movers[0] if movers and movers[0] in boxes else None
     over = next((o for s, p, o in plan.edges if s is lead and p == "above" and o in boxes
                  and kind in {"jump", "across"} and o.noun.prior != "sky"), None)
-    for subject, predicate, obj in plan.edges:
-        if subject in boxes and obj in boxes and not close and (subject, obj) != (lead, over) \
-                and not (obj.noun.prior == "sky" and predicate in {"under", "below", "in"}):
-            carried = verb_base(predicate.split()[0]) in {"carry", "hold", "bring", "take"}
-            boxes[subject if not carried else obj] = place(  # what is carried is beside it
-                *((boxes[subject], boxes[obj]) if not carried else (boxes[obj], boxes[subject])),
-                "with" if carried else predicate)
-    tracks = {e: [box, box] for e, box in boxes.items()}
+    if not close:
+        arrange(boxes, plan.edges, (lead, over))
+    tracks, group = {e: [box, box] for e, box in boxes.items()}, []
     movement = MOVES[rng.randrange(len(MOVES))] if plan.coverage else (
         "zoom-in" if close and plan.talk else "static")
     if lead is not None:
@@ -728,11 +792,13 @@ def make_shot(n: int, plan: ShotPlan, duration: float, config: DirectorConfig, r
         step = tracks[lead][-1][0] - tracks[lead][0][0]
         movement = CAMERA_FOR.get(kind) or ("pan-right" if step >= 0 else "pan-left")
         chased = [o for s, v, o in plan.edges if s is lead and (  # and what it carries
-            v == "with" or verb_base(v.split()[0]) in CHASE | {"carry", "hold", "bring"})]
-        for other in movers[1:] + chased:
-            if other in boxes and other is not lead:
-                tracks[other] = follow(boxes[lead], tracks[lead], boxes[other])
-    tracks = {e: fit(track) for e, track in tracks.items()}
+            v == "with" or verb_base(v.split()[0]) in CHASE | CARRY)]
+        group = [lead, *dict.fromkeys(
+            o for o in movers[1:] + chased if o in boxes and o is not lead)]
+        for other in group[1:]:
+            tracks[other] = follow(boxes[lead], tracks[lead], boxes[other])
+        tracks |= dict(zip(group, fit(*(tracks[e] for e in group)), strict=True))
+    tracks = {e: track if e in group else fit(track)[0] for e, track in tracks.items()}
     times = [0.0, 0.5, 1.0] if any(len(t) == 3 for t in tracks.values()) else [0.0, 1.0]
     relations_json = [{"subject": s.id, "predicate": p, "object": o.id} for s, p, o in plan.edges]
     keyframes = []
