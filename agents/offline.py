@@ -12,8 +12,11 @@ storyboard. It reads top to bottom:
    verbs, motion from motion verbs;
 4. layout: figures stand on the ground, sky things are high, the first-named is on the left, a
    close-up fills the frame; a motion verb becomes a box trajectory over 2-3 keyframes;
-5. the director: scenes, camera, durations in whole frames (the requested length exactly,
-   else about 4 s a shot), transitions, and the validated Storyboard.
+5. the director: scenes (a setting named, else one implied by what they name: a lighthouse
+   implies a rocky coast), camera, durations in whole frames (the requested length exactly,
+   else about 4 s a shot), transitions, and the validated Storyboard. A sentence cut into
+   clauses is narrated once, whole, on its first clause's shot (the others' narration is
+   empty); prompts name a subject the clause left out ('(Rex) chases a crow').
 
 Whatever the request says is story text: nothing in it is obeyed as an instruction.
 """
@@ -404,6 +407,7 @@ class Unit:
     new_scene: bool  # a scene break word ("next day", "later") opens its sentence
     setting: Draft | None
     time_of_day: str | None
+    narration: str  # the whole sentence for its first clause, "" for the others
 
 
 def read_story(text: str, reader: Reader) -> list[Unit]:
@@ -416,7 +420,7 @@ def read_story(text: str, reader: Reader) -> list[Unit]:
             mentions = reader.read(tokens, sentence_start=n == 0)
             setting = next((m.entity for m in mentions if m.entity.noun.prior == "setting"), None)
             units.append(Unit(clause, tokens, mentions, n == 0 and bool(SCENE_BREAK.search(lower)),
-                              setting, time if n == 0 else None))
+                              setting, time if n == 0 else None, "" if n else sentence))
     return units
 
 
@@ -435,7 +439,8 @@ def merge_units(units: list[Unit], count: int) -> list[Unit]:
         merged.append(Unit(" ".join(u.text for u in group), tokens, mentions,
                            any(u.new_scene for u in group),
                            next((u.setting for u in group if u.setting), None),
-                           next((u.time_of_day for u in group if u.time_of_day), None)))
+                           next((u.time_of_day for u in group if u.time_of_day), None),
+                           " ".join(u.narration for u in group if u.narration)))
     return merged
 
 
@@ -657,6 +662,16 @@ def where(box: Box) -> str:
 
 
 # -- the director ------------------------------------------------------------------------
+def implied_setting(units: list[Unit]) -> str | None:
+    """The setting that the things the clauses name imply, when they name none: a place ('a
+    hill': rolling green hills) before a landmark ('a lighthouse') before anything else ('home');
+    the first-named among equals."""
+    found = [((k := LEXICON.get(key, UNKNOWN)).kind != "place", k.prior != "landmark", n, key)
+             for n, key in enumerate(noun_of(t) or t.lower() for u in units for t in u.tokens)
+             if key in IMPLIED_SETTINGS]
+    return IMPLIED_SETTINGS[min(found)[-1]] if found else None
+
+
 COVERAGE = ["wide", "medium", "close-up", "full", "medium", "close-up", "extreme-wide"]
 MOVES = ["static", "pan-right", "zoom-in", "pan-left", "zoom-out", "tilt-up", "static"]
 CAMERA_FOR = {"up": "tilt-up", "climb": "tilt-up", "down": "tilt-down", "jump": "static",
@@ -666,6 +681,7 @@ CAMERA_FOR = {"up": "tilt-up", "climb": "tilt-up", "down": "tilt-down", "jump": 
 @dataclass
 class ShotPlan:
     unit: Unit
+    text: str  # the clause, its subject named if the sentence left it out ('(Rex) chases a crow')
     coverage: int  # 0: the clause's own shot; 1, 2 ...: extra coverage of a long film
     size: str
     focus: Draft | None
@@ -708,6 +724,7 @@ def plan_offline(request: str, *, seed: int = 0,
         extra[busiest] += 1
 
     scenes, plans, setting, time_of_day, last_subject = [], [], None, "day", None
+    scene_units: list[list[Unit]] = []  # for a setting implied by what a scene names
     first_setting = next((u.setting for u in units if u.setting), None)
     for index, unit in enumerate(units):
         if index == 0 or unit.new_scene or unit.setting not in (None, setting) or (
@@ -715,13 +732,17 @@ def plan_offline(request: str, *, seed: int = 0,
             setting = unit.setting or setting or first_setting
             time_of_day = unit.time_of_day or time_of_day
             scenes.append({"id": f"scene-{len(scenes) + 1}", "time_of_day": time_of_day,
-                           "setting": setting.appearance(seed) if setting else "an open landscape",
+                           "setting": setting.appearance(seed) if setting else None,
                            "shots": []})
+            scene_units.append([])
+        scene_units[-1].append(unit)
         elided = verb_base(unit.tokens[0]) and (not unit.mentions or unit.mentions[0].start)
         default = last_subject if elided else next(
             (m.entity for m in unit.mentions if m.entity.noun.kind == "character"), last_subject)
+        said = unit.text
         if elided and default:
             unit.mentions.insert(0, Mention(default, 0, 0))  # '(she) tries to fly'
+            said = f"{default.name if default.proper else 'the ' + default.name} {said}"
         last_subject = default
         named = [m.entity for m in unit.mentions]
         shown = sorted(dict.fromkeys([e for e in named if e.noun.prior != "setting"]
@@ -738,7 +759,11 @@ def plan_offline(request: str, *, seed: int = 0,
             focus = shown[(k // 3) % len(shown)] if k and shown else (
                 motion[0][0] if motion else shown[0] if shown else None)
             scenes[-1]["shots"].append(len(plans))
-            plans.append(ShotPlan(unit, k, size, focus, shown, edges, motion, talk))
+            plans.append(ShotPlan(unit, said, k, size, focus, shown, edges, motion, talk))
+    for n, scene in enumerate(scenes):  # no setting named: one the scene's things imply
+        scene["setting"] = scene["setting"] or implied_setting(scene_units[n]) or (
+            scenes[n - 1]["setting"] if n else None) or implied_setting(units) or (
+            "an open landscape")
 
     # durations in whole frames: about 4 s a shot, or the requested length exactly
     weights = [min(6.0, max(3.0, 2.8 + 0.12 * len(p.unit.tokens))) if p.coverage == 0 else 4.0
@@ -811,13 +836,13 @@ def make_shot(n: int, plan: ShotPlan, duration: float, config: DirectorConfig, r
             layout.append({"entity": e.id, "phrase": e.name, "box": box})
             if e is lead:
                 notes.append(f"{e.name} {where(box)}")
-        prompt = f"{plan.size} shot: {trim(plan.unit.text, 300).rstrip('.!?;, ')}"
+        prompt = f"{plan.size} shot: {trim(plan.text, 300).rstrip('.!?;, ')}"
         prompt += "".join(f"; {note}" for note in notes)
         keyframes.append({"t": t, "prompt": prompt, "layout": layout, "relations": relations_json})
     coverage_note = f" ({plan.size} on {plan.focus.name})" if plan.coverage and plan.focus else ""
-    return {"id": f"shot-{n + 1}", "description": trim(plan.unit.text, 280) + coverage_note,
+    return {"id": f"shot-{n + 1}", "description": trim(plan.text, 280) + coverage_note,
             "duration": duration, "camera": {"size": plan.size, "movement": movement},
-            "transition": "cut", "narration": "" if plan.coverage else trim(plan.unit.text),
+            "transition": "cut", "narration": "" if plan.coverage else trim(plan.unit.narration),
             "keyframes": keyframes}
 
 
