@@ -7,7 +7,14 @@ import json
 import numpy as np
 import pytest
 
-from animator.animatic import AnimaticAnimator, background, look_of
+from animator.animatic import (
+    AnimaticAnimator,
+    background,
+    draw_order,
+    look_of,
+    place_tags,
+    shape_of,
+)
 from animator.base import EntityBox, FrameRequest, InbetweenRequest
 from animator.registry import available, get_animator
 from storyboard.errors import UserError
@@ -82,6 +89,111 @@ def test_objects_and_places_are_drawn_in_their_colours(animatic):
     assert (fill == fill[0]).all() and not np.array_equal(frame[region], plain[region])
     red, green, blue = (int(v) for v in fill[0])
     assert green > red + 40 and blue > red + 40 and max(fill[0]) < 255
+
+
+def _px(x: float, y: float) -> tuple[int, int]:
+    """Frame row and column of a point given in box units."""
+    return round(y * (H - 1)), round(x * (W - 1))
+
+
+def test_characters_are_drawn_in_front_of_objects_and_places():
+    animatic = AnimaticAnimator(captions=False, labels=False)
+    # listed first and standing higher, the character must still cover the object, and the
+    # object the place, whatever their order in the layout
+    layout = (entity((0.3, 0.3, 0.6, 0.8)),
+              entity((0.4, 0.4, 0.7, 0.95), color="#ffff00", kind="object", name="Crate"),
+              entity((0.35, 0.5, 0.9, 0.9), color="#00ffff", kind="place", name="Meadow"))
+    frame = animatic.render(request(layout=layout))
+    assert tuple(frame[_px(0.5, 0.65)]) == (255, 0, 255)  # character over object and place
+    assert tuple(frame[_px(0.66, 0.7)]) == (255, 255, 0)  # object over place
+    order = [e.kind for e in sorted(layout, key=draw_order)]
+    assert order == ["place", "object", "character"]
+
+
+def test_within_a_kind_farther_and_larger_things_are_drawn_first():
+    far = entity((0.1, 0.1, 0.2, 0.3), kind="object", name="Kite")
+    near = entity((0.1, 0.5, 0.2, 0.9), kind="object", name="Ball")
+    big = entity((0.0, 0.3, 1.0, 1.0), kind="place", name="Field")
+    small = entity((0.4, 0.6, 0.6, 0.8), kind="place", name="Pond")
+    assert sorted((near, far), key=draw_order) == [far, near]
+    assert sorted((small, big), key=draw_order) == [big, small]
+
+
+def _rects(corners, sizes):
+    return [(x, y, x + w, y + h) for (x, y), (w, h) in zip(corners, sizes, strict=True)]
+
+
+def _overlaps(a, b) -> bool:
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+def test_tags_of_overlapping_boxes_do_not_overlap_and_stay_in_the_frame():
+    boxes = [(300, 100, 340, 140), (305, 105, 345, 145), (310, 95, 350, 150),
+             (600, 0, 640, 20), (0, 330, 30, 360)]
+    sizes = [(40, 14), (60, 14), (50, 14), (44, 14), (44, 14)]
+    rects = _rects(place_tags(boxes, sizes, 640, 360, top=20), sizes)
+    for i, a in enumerate(rects):
+        assert a[0] >= 0 and a[2] <= 640 and a[1] >= 20 and a[3] <= 360
+        assert not any(_overlaps(a, b) for b in rects[i + 1:]), rects
+
+
+def test_a_tag_that_does_not_fit_above_its_box_goes_below_it():
+    box, size = (100, 0, 120, 36), (30, 14)
+    (x, y), = place_tags([box], [size], 640, 360, top=22)
+    assert y >= box[3]  # not over the box, which the caption bar already half hides
+    (x, y), = place_tags([(100, 100, 120, 136)], [size], 640, 360, top=22)
+    assert y + size[1] <= 100 and x == round(110 - 15)  # room above: centred above
+
+
+def test_tags_are_drawn_for_tiny_entities_which_get_a_minimum_size():
+    tiny = (entity((0.5, 0.5, 0.501, 0.502), kind="object", name="Coin"),)
+    frame = AnimaticAnimator(captions=False, labels=False).render(request(layout=tiny,
+                                                                          width=640, height=360))
+    plain = AnimaticAnimator(captions=False).render(request(layout=(), width=640, height=360))
+    rows, cols = np.nonzero(np.any(frame != plain, axis=2))
+    assert np.ptp(rows) >= 9 and np.ptp(cols) >= 9  # at least 10 px each way
+    assert np.all(frame == (255, 0, 255), axis=2).sum() >= 25
+    tagged = AnimaticAnimator(captions=False).render(request(layout=tiny, width=640,
+                                                             height=360))
+    assert not np.array_equal(frame, tagged)
+
+
+def test_shapes_are_chosen_by_the_words_of_the_name():
+    names = {"Hill": "_mound", "the snowy hills": "_mound", "River": "_water",
+             "tree house": "_house", "Lighthouse": "_tower", "Full Moon": "_disc",
+             "Meadow": "_soft"}
+    for name, shape in names.items():
+        assert shape_of(entity((0, 0, 1, 1), kind="place", name=name)).__name__ == shape, name
+    assert shape_of(entity((0, 0, 1, 1), kind="object", name="Crate")).__name__ == "_block"
+    assert shape_of(entity((0, 0, 1, 1), kind="character", name="Hill")).__name__ == "_figure"
+
+
+@pytest.mark.parametrize("name, kind", [("Hill", "place"), ("Mountain", "place"),
+                                        ("House", "place"), ("Tower", "place"),
+                                        ("Moon", "object"), ("Sun", "object"),
+                                        ("Star", "object"), ("Cloud", "object")])
+def test_places_and_sky_objects_have_shapes_not_rectangles(name, kind):
+    animatic = AnimaticAnimator(captions=False, labels=False)
+    box = (0.2, 0.2, 0.8, 0.8)
+    frame = animatic.render(request(layout=(entity(box, color="#ff00ff", kind=kind,
+                                                   name=name),)))
+    plain = animatic.render(request(layout=()))
+    # near the top corners of the box (a tenth in), where even a rounded block would be
+    # filled, the background shows
+    for x, y in ((0.26, 0.26), (0.74, 0.26)):
+        assert np.array_equal(frame[_px(x, y)], plain[_px(x, y)]), (name, x, y)
+    inner = (slice(_px(0, 0.55)[0], _px(0, 0.78)[0]), slice(_px(0.45, 0)[1], _px(0.55, 0)[1]))
+    assert np.abs(frame[inner].astype(int) - plain[inner]).sum(axis=2).mean() > 60, name
+
+
+def test_water_is_a_band_with_a_lighter_far_edge():
+    animatic = AnimaticAnimator(captions=False, labels=False)
+    frame = animatic.render(request(layout=(entity((0.1, 0.5, 0.9, 0.9), color="#2040a0",
+                                                   kind="place", name="River"),),
+                                    width=256, height=144))
+    top, middle = round(0.5 * 143), round(0.62 * 143)
+    column = round(0.85 * 255)
+    assert frame[top, column].astype(int).sum() > frame[middle, column].astype(int).sum() + 60
 
 
 def _shift(a: np.ndarray, b: np.ndarray, reach: int = 30) -> int:
