@@ -14,8 +14,12 @@ A frame is drawn in four steps, top to bottom in this file:
    down, zooms scale it about the centre. Layout boxes are positions in the frame (as the
    storyboard defines them), so the camera moves the background, not the entities.
 4. **Blocking.** Each entity of the layout is drawn at its (already interpolated) box in
-   its colour with a name tag: places as large soft shapes behind, characters as rounded
-   figures, objects as rounded blocks, with a shadow where they stand on the ground.
+   its colour, at least 10 px each way: places behind, then objects, then characters
+   (``draw_order``). A word of the name picks the shape (``SHAPES``: a hill is a mound, a
+   river a band, a house has a roof, a moon is a disc, a cloud soft ellipses); otherwise
+   characters are rounded figures, objects rounded blocks, places soft areas mixed with
+   the ground. Things on the ground cast a shadow. Name tags come last, placed
+   (``place_tags``) so that no two overlap and all stay inside the frame.
    The keyframe's own prompt is a small caption bar at the top (the bottom is left to
    the film's subtitles).
 
