@@ -857,6 +857,8 @@ class AnimaticAnimator(Animator):
             bx0, by0, bx1, by1 = entity.box
             box = at_least((bx0 * (width - 1), by0 * (height - 1), bx1 * (width - 1),
                             by1 * (height - 1)), smallest, width, height)
+            if entity.kind != "place" and box[1] < top_limit:  # not hidden by the caption bar
+                box = (box[0], top_limit, box[2], box[3] + top_limit - box[1])
             boxes.append(box)
             colour = hex_rgb(entity.color)
             if entity.kind == "place":  # the place's colour mixed with the ground it is on

@@ -158,6 +158,18 @@ def test_tags_are_drawn_for_tiny_entities_which_get_a_minimum_size():
     assert not np.array_equal(frame, tagged)
 
 
+def test_a_thing_at_the_top_edge_is_not_hidden_by_the_caption_bar():
+    owl = (entity((0.4, 0.0, 0.5, 0.2), kind="character", name="Owl"),)
+    def magenta(captions: bool) -> np.ndarray:
+        frame = AnimaticAnimator(captions=captions, labels=False).render(
+            request(layout=owl, width=640, height=360))
+        return np.nonzero(np.all(frame == (255, 0, 255), axis=2))[0]
+
+    bare, captioned = magenta(False), magenta(True)
+    assert bare.min() <= 2  # without the bar it stays where the layout puts it
+    assert captioned.min() > 10 and captioned.size == bare.size  # moved down, whole
+
+
 def test_shapes_are_chosen_by_the_words_of_the_name():
     names = {"Hill": "_mound", "the snowy hills": "_mound", "River": "_water",
              "tree house": "_house", "Lighthouse": "_tower", "Full Moon": "_disc",
