@@ -184,8 +184,6 @@ class Background:
     image: Image.Image
     horizon: int
     """canvas row of the horizon"""
-    shadow: tuple[int, int, int]
-    """colour of shadows on the ground"""
 
 
 @functools.lru_cache(maxsize=48)
@@ -225,7 +223,7 @@ def background(setting: str, time_of_day: str, width: int, height: int,
     SCENERY_PAINTERS.get(look.scenery, _paint_plain)(draw, rng, look, cw, ch, horizon, unit)
     pixels = np.asarray(image)
     pixels.flags.writeable = False
-    return Background(pixels, image, horizon, _rgb(_mix(near, (0, 0, 0), 0.45)))
+    return Background(pixels, image, horizon)
 
 
 def _lit(colour: RGB, look: Look) -> RGB:

@@ -249,7 +249,6 @@ class _Run:
             if count == 0:
                 make_ready(node)
         failures: list[Failure] = []
-        blocked: set[str] = set()
         running: dict[Future, tuple[str, list[Job]]] = {}
         pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="director")
         with self._progress(stats, needed) as advance:
@@ -268,14 +267,12 @@ class _Run:
                                 failures.append(Failure(job=job.id, kind=kind, shot=job.shot,
                                                         message=error))
                                 log.warning("job %s failed: %s", job.id, error)
-                                blocked |= {d for d in nx.descendants(graph, job.id)
-                                            if needed[d]}
                                 continue
                             stats[kind].run += 1
                             for child in graph.succ[job.id]:
                                 if child in waiting:
                                     waiting[child] -= 1
-                                    if waiting[child] == 0:  # never for a blocked job
+                                    if waiting[child] == 0:  # never below a failed job
                                         make_ready(child)
             except BaseException:
                 pool.shutdown(wait=False, cancel_futures=True)

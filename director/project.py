@@ -1,10 +1,8 @@
-"""The project folder of one film: storyboard versions, the artifact store, renders and
-reports.
+"""The project folder of one film: storyboard versions, the artifact store and reports.
 
     DIR/storyboards/v0001.json ...   every version of the storyboard (a new one per change)
     DIR/schedules/<digest>.json      animator settings the storyboards were scheduled with
     DIR/store/                       the content-addressed artifact store (director.store)
-    DIR/renders/                     films written for the user
     DIR/reports/                     render reports (JSON)
 
 ``cache gc`` keeps exactly the artifacts that some saved storyboard version reaches under
@@ -43,7 +41,6 @@ class Project:
         self.root = writable_dir(root)
         self.storyboards = writable_dir(self.root / "storyboards")
         self.schedules = writable_dir(self.root / "schedules")
-        self.renders = writable_dir(self.root / "renders")
         self.reports = writable_dir(self.root / "reports")
         self.store = Store(self.root / "store")
 

@@ -431,11 +431,6 @@ def schedule_config(storyboard: Storyboard, config: ScheduleConfig, *,
 # -- reading a graph --------------------------------------------------------------------------
 
 
-def job_of(graph: nx.DiGraph, job_id: str) -> Job:
-    """The Job of node ``job_id``."""
-    return graph.nodes[job_id]["job"]
-
-
 def iter_jobs(graph: nx.DiGraph) -> Iterator[Job]:
     """Every job, parents before children."""
     nodes = graph.nodes

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from collections.abc import Iterator
 from typing import Annotated, Literal
 
@@ -257,9 +256,3 @@ class Storyboard(_Model):
         if keyframe:
             parts.append(keyframe.prompt)
         return ", ".join(dict.fromkeys(p.strip() for p in parts if p and p.strip()))
-
-
-def count_occurrences(values: list[str]) -> list[str]:
-    """The values that occur more than once, in first-seen order."""
-    counts = Counter(values)
-    return [v for v in dict.fromkeys(values) if counts[v] > 1]

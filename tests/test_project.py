@@ -18,7 +18,7 @@ def revised():
 
 def test_folders_are_made(tmp_path):
     project = Project(tmp_path / "film")
-    for name in ("storyboards", "schedules", "store", "renders", "reports"):
+    for name in ("storyboards", "schedules", "store", "reports"):
         assert (tmp_path / "film" / name).is_dir()
     assert project.latest() is None and project.versions() == []
 
