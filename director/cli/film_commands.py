@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from director import api
+from director.cli.storyboard_commands import describe
 from director.execute import RenderReport
 from storyboard.errors import UserError
 
@@ -65,9 +66,7 @@ def make(request: str, output: str, project: str | None, report: str | None, wor
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     board = result.storyboard
-    shots = sum(len(scene.shots) for scene in board.scenes)
-    click.echo(f"planned {board.title!r}: {shots} shot{'s' if shots != 1 else ''},"
-               f" {sum(s.duration for _, s in board.iter_shots()):.1f} s", err=True)
+    click.echo(f"planned {board.title!r}: {describe(board)}", err=True)
     outcome = api.render(board, output, project=project, report=report, workers=workers,
                          animator=animator, title=title, audio=audio)
     _finish(outcome, f"\nproject: {project} (storyboard, store, reports)")

@@ -7,6 +7,20 @@ import json
 import click
 
 from director import api
+from storyboard import Storyboard
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}" if number == 1 else f"{number} {word}s"
+
+
+def describe(board: Storyboard) -> str:
+    """'2 scenes, 4 shots, 5 entities, 14.5 s'."""
+    shots = sum(len(scene.shots) for scene in board.scenes)
+    seconds = sum(shot.duration for _, shot in board.iter_shots())
+    return (f"{_count(len(board.scenes), 'scene')}, {_count(shots, 'shot')},"
+            f" {len(board.entities)} {'entity' if len(board.entities) == 1 else 'entities'},"
+            f" {seconds:.1f} s")
 
 
 @click.command()
@@ -31,10 +45,7 @@ def plan(request: str, output: str, llm: str | None, llm_timeout: float | None,
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     api.save(storyboard, output)
-    shots = sum(len(scene.shots) for scene in storyboard.scenes)
-    seconds = sum(shot.duration for _, shot in storyboard.iter_shots())
-    click.echo(f"planned {storyboard.title!r}: {len(storyboard.scenes)} scenes, {shots} shots,"
-               f" {len(storyboard.entities)} entities, {seconds:.1f} s -> {output}")
+    click.echo(f"planned {storyboard.title!r}: {describe(storyboard)} -> {output}")
 
 
 @click.command()
@@ -50,8 +61,7 @@ def validate(storyboard: str) -> None:
         for problem in error.problems:
             click.echo(f"  {problem}", err=True)
         raise SystemExit(1) from None
-    shots = sum(len(scene.shots) for scene in board.scenes)
-    click.echo(f"{storyboard}: valid ({len(board.scenes)} scenes, {shots} shots)")
+    click.echo(f"{storyboard}: valid ({describe(board)})")
 
 
 @click.command()
