@@ -40,7 +40,7 @@ def invalid_storyboard_file(storyboard_dict, tmp_path):
 def test_validate_a_valid_file(capsys, storyboard_file):
     code, out, err = run_cli(capsys, "validate", storyboard_file)
     assert code == 0
-    assert out.strip() == f"{storyboard_file}: valid (2 scenes, 3 shots)"
+    assert out.strip() == f"{storyboard_file}: valid (2 scenes, 3 shots, 3 entities, 12.5 s)"
     assert err == ""
 
 
