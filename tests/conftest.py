@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import copy
+import os
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from storyboard import Storyboard, validate
+
+# Property tests explore new examples on every local run; CI replays a fixed sequence so a
+# submission's result does not depend on luck. (Failures found locally are kept in
+# .hypothesis/ and replayed first.)
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 # -- storyboard documents (storyboard/ tests, sheet, CLI) ------------------------------
 
