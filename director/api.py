@@ -55,8 +55,8 @@ def default_project(output: str | os.PathLike) -> Path:
 
 
 def check_render_target(output: str | os.PathLike, *, project: str | os.PathLike | None = None,
-                        audio: str | os.PathLike | None = None,
-                        animator: str = "animatic") -> Path:
+                        audio: str | os.PathLike | None = None, animator: str = "animatic",
+                        report: str | os.PathLike | None = None) -> Path:
     """Cheap checks before any work is done: an .mp4 name, folders that can be written, an
     audio file that exists, a known animator. Returns the output path; UserError if not."""
     from animator.registry import available
@@ -72,6 +72,8 @@ def check_render_target(output: str | os.PathLike, *, project: str | os.PathLike
         raise UserError(f"unknown animator {animator!r}: choose one of {', '.join(available())}")
     writable_dir(output.parent)
     writable_dir(project if project is not None else default_project(output))
+    if report is not None:
+        writable_dir(Path(report).parent)
     return output
 
 
@@ -89,7 +91,8 @@ def render(storyboard: Storyboard, output: str | os.PathLike = "film.mp4", *,
     from director.project import Project
     from director.schedule import schedule
 
-    output = check_render_target(output, project=project, audio=audio, animator=animator)
+    output = check_render_target(output, project=project, audio=audio, animator=animator,
+                                 report=report)
     backend = get_animator(animator)
     graph = schedule(storyboard, backend, title=title, audio=audio)
     folder = Project(project if project is not None else default_project(output))
@@ -103,6 +106,7 @@ def make(request: str, output: str | os.PathLike = "film.mp4", *,
     """Plan a film from a plain-language request, then :func:`render` it."""
     project = project if project is not None else default_project(output)
     check_render_target(output, project=project, audio=render_options.get("audio"),
-                        animator=render_options.get("animator", "animatic"))
+                        animator=render_options.get("animator", "animatic"),
+                        report=render_options.get("report"))
     board = plan(request, llm=llm, seed=seed, llm_timeout=llm_timeout, project=project)
     return render(board, output, project=project, **render_options)

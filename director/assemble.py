@@ -346,9 +346,10 @@ class _Compositor:
             level = min(1.0, (k + 1) / ramp, (n - k) / ramp)
             yield card if level >= 1 else _to_uint8(card * np.float32(level))
 
-    def _readers(self, piece: Piece) -> dict[tuple[int, str], _SegmentReader]:
-        """Readers of the head and tail segments whose frames fall in ``piece``."""
-        readers = {}
+    def _open_readers(self, piece: Piece,
+                      readers: dict[tuple[int, str], _SegmentReader]) -> None:
+        """Open readers of the head and tail segments whose frames fall in ``piece``, into
+        ``readers`` one by one (so the caller can close those opened if one fails)."""
         for i, (span, length) in enumerate(zip(self.spans, self.lengths, strict=True)):
             for name, first, count in (("head", span.start, length.head),
                                        ("tail", span.end - length.tail, length.tail)):
@@ -356,7 +357,6 @@ class _Compositor:
                     readers[i, name] = _SegmentReader(
                         self.shots[i].get(name), f"{name} of shot {span.shot_id!r}", count,
                         self.width, self.height)
-        return readers
 
     def frames(self, piece: Piece) -> Iterator[np.ndarray]:
         """The RGB frames of a composited piece, in order."""
@@ -364,8 +364,9 @@ class _Compositor:
             yield from self._title()
         if piece.end == piece.start:
             return
-        readers = self._readers(piece)
+        readers: dict[tuple[int, str], _SegmentReader] = {}
         try:
+            self._open_readers(piece, readers)
             for g in range(piece.start, piece.end):
                 frame = self._compose(g, readers)
                 cue = self.cue_at[g]
@@ -444,7 +445,7 @@ def prepare_audio(source: Path, seconds: float, target: Path) -> None:
 
 def assemble_film(storyboard: Storyboard, shots: Sequence[ShotSegments], output: Path, *,
                   title: bool = True, audio: Path | None = None,
-                  title_seconds: float = TITLE_SECONDS, progress: bool = False) -> FilmInfo:
+                  title_seconds: float = TITLE_SECONDS) -> FilmInfo:
     """Join the shots' segments into the film at ``output``.
 
     ``shots``: one :class:`~director.segments.ShotSegments` per shot, in film order, as
@@ -483,7 +484,7 @@ def assemble_film(storyboard: Storyboard, shots: Sequence[ShotSegments], output:
             audio_file = work / "audio.m4a"
             prepare_audio(Path(audio), total / fps, audio_file)
         files = _make_pieces(_Compositor(storyboard, shots, spans, lengths, title_frames),
-                               pieces, shots, work, fps, progress)
+                               pieces, shots, work, fps)
         tmp = stack.enter_context(atomic_path(output))
         _concatenate(files, audio_file, work / "pieces.txt", tmp)
         written, errors = decode_check(tmp)
@@ -500,24 +501,16 @@ def assemble_film(storyboard: Storyboard, shots: Sequence[ShotSegments], output:
 
 
 def _make_pieces(compositor: _Compositor, pieces: Sequence[Piece],
-                 shots: Sequence[ShotSegments], work: Path, fps: int,
-                 progress: bool) -> list[Path]:
+                 shots: Sequence[ShotSegments], work: Path, fps: int) -> list[Path]:
     """The file of each piece in order: composited pieces encoded here, bodies as their
     shot jobs wrote them, checked (frames, size, stream header) so that copying them is
     valid."""
     composited = [p for p in pieces if p.body_of is None]
-    bar = _progress(progress, sum(p.end - p.start for p in composited)
-                    + compositor.title_frames)
 
     def encode(piece: Piece) -> Path:
         path = work / f"piece-{piece.start:07d}.mp4"
 
-        def counted() -> Iterator[np.ndarray]:
-            for frame in compositor.frames(piece):
-                yield frame
-                bar.advance()
-
-        write_clip(counted(), path, fps)
+        write_clip(compositor.frames(piece), path, fps)
         return path
 
     def check(piece: Piece) -> StreamInfo:
@@ -527,14 +520,11 @@ def _make_pieces(compositor: _Compositor, pieces: Sequence[Piece],
                            piece.end - piece.start, compositor.width, compositor.height)
 
     bodies = [p for p in pieces if p.body_of is not None]
-    try:
-        with ThreadPoolExecutor(CHECK_WORKERS, thread_name_prefix="check") as checks, \
-                ThreadPoolExecutor(ENCODE_WORKERS, thread_name_prefix="assemble") as pool:
-            checked = checks.map(check, bodies)
-            made = dict(zip(composited, pool.map(encode, composited), strict=True))
-            infos = list(checked)
-    finally:
-        bar.stop()
+    with ThreadPoolExecutor(CHECK_WORKERS, thread_name_prefix="check") as checks, \
+            ThreadPoolExecutor(ENCODE_WORKERS, thread_name_prefix="assemble") as pool:
+        checked = checks.map(check, bodies)
+        made = dict(zip(composited, pool.map(encode, composited), strict=True))
+        infos = list(checked)
     reference = stream_info(next(iter(made.values()))).header if made else infos[0].header
     for piece, info in zip(bodies, infos, strict=True):
         if info.header != reference:
@@ -572,7 +562,7 @@ def decode_check(path: str | os.PathLike) -> tuple[int, str]:
         [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error",
          "-nostats", "-i", str(path), "-map", "0:v:0", "-f", "null", "-",
          "-progress", "pipe:1"],
-        capture_output=True, text=True, errors="replace", timeout=600)
+        capture_output=True, text=True, errors="replace")
     counts = re.findall(r"^frame=(\d+)", result.stdout, re.MULTILINE)
     errors = result.stderr.strip()
     if result.returncode and not errors:
@@ -621,23 +611,3 @@ def _check_body(path: Path, what: str, frames: int, width: int, height: int) -> 
                         f" storyboard's timing gives it {frames}: render the shot again")
     return info
 
-
-class _progress:
-    """A rich progress bar over the film's frames, or nothing."""
-
-    def __init__(self, show: bool, total: int) -> None:
-        self._bar = None
-        if show:
-            from rich.progress import Progress
-
-            self._bar = Progress(transient=False)
-            self._task = self._bar.add_task("assembling film", total=total)
-            self._bar.start()
-
-    def advance(self) -> None:
-        if self._bar is not None:
-            self._bar.advance(self._task)
-
-    def stop(self) -> None:
-        if self._bar is not None:
-            self._bar.stop()

@@ -62,7 +62,7 @@ from director.schedule import (
 from director.segments import ShotSegments, write_shot_segments
 from director.store import Store
 from storyboard.errors import UserError
-from storyboard.io import atomic_path, atomic_write_text
+from storyboard.io import atomic_path, atomic_write_text, writable_dir
 
 log = logging.getLogger(__name__)
 
@@ -127,8 +127,12 @@ class RenderReport(BaseModel):
     def write(self, path: str | os.PathLike) -> Path:
         """Write the report as indented JSON, atomically."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return atomic_write_text(path, self.model_dump_json(indent=2) + "\n")
+        writable_dir(path.parent)
+        try:
+            return atomic_write_text(path, self.model_dump_json(indent=2) + "\n")
+        except OSError as error:
+            raise UserError(f"cannot write the report to {str(path)!r}:"
+                            f" {error.strerror or error}") from None
 
 
 # -- the executor -------------------------------------------------------------------------------
@@ -145,12 +149,13 @@ def execute(graph: nx.DiGraph, animator: Animator, store: Store | Any, *, worker
     project = store if isinstance(store, Project) else None
     if project is not None:
         store = project.store
-        project.record(graph)
     if not isinstance(store, Store):
         raise TypeError(f"execute() needs a Store or a Project, not {type(store).__name__}")
     if workers < 1:
         raise UserError(f"--workers must be at least 1; got {workers}")
     _check_animator(graph, animator)
+    if project is not None:
+        project.record(graph)
 
     run = _Run(graph, animator, store, workers, progress)
     result = run.go()
@@ -180,14 +185,22 @@ def _check_animator(graph: nx.DiGraph, animator: Animator) -> None:
 
 
 def _publish_film(store: Store, key: str, output: Path) -> Path:
-    """Copy the film artifact (and its subtitles) to ``output``, atomically."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(output) as tmp:
-        shutil.copyfile(store.file(key, "film.mp4"), tmp)
-    subtitles = store.meta(key).get("subtitles")
-    if subtitles:
-        with atomic_path(output.with_suffix(".srt")) as tmp:
-            shutil.copyfile(store.file(key, subtitles), tmp)
+    """Copy the film artifact and its subtitles to ``output``, atomically; an ``.srt`` left
+    there by an earlier film is removed when this one has no narration."""
+    srt = output.with_suffix(".srt")
+    try:
+        writable_dir(output.parent)
+        with atomic_path(output) as tmp:
+            shutil.copyfile(store.file(key, "film.mp4"), tmp)
+        subtitles = store.meta(key).get("subtitles")
+        if subtitles:
+            with atomic_path(srt) as tmp:
+                shutil.copyfile(store.file(key, subtitles), tmp)
+        else:
+            srt.unlink(missing_ok=True)
+    except OSError as error:
+        raise UserError(f"cannot write the film to {str(output)!r}: {error.strerror or error};"
+                        f" it is kept in the project's store") from None
     return output
 
 
@@ -431,12 +444,7 @@ class _Run:
         with self.store.writing(job.key, meta) as work:
             info = assemble_film(payload.storyboard, shots, work / "film.mp4",
                                  title=payload.title, audio=payload.audio)
-            subtitles = getattr(info, "subtitles", None)
-            if subtitles is not None and Path(subtitles).is_file():
-                if Path(subtitles).parent.resolve() != work.resolve():
-                    shutil.copyfile(subtitles, work / "film.srt")
-                    subtitles = work / "film.srt"
-                meta["subtitles"] = Path(subtitles).name
+            meta["subtitles"] = info.subtitles.name if info.subtitles else None
             meta["frames"] = int(info.frames)
             meta["film_seconds"] = float(info.seconds)
             meta["seconds"] = round(time.perf_counter() - start, 4)

@@ -134,7 +134,12 @@ class Project:
         return keys
 
     def gc(self) -> GcResult:
-        """Drop the artifacts that no saved storyboard version reaches."""
+        """Drop the artifacts that no saved storyboard version reaches. Refuses (UserError)
+        when the project records no storyboard version or no schedule setting: then it
+        cannot tell what is reachable, and would otherwise drop everything."""
+        if not self.versions() or not self.schedule_configs():
+            raise UserError(f"{str(self.root)!r} records no rendered storyboard (storyboards/"
+                            f" and schedules/ are empty), so nothing would be kept; gc refused")
         return self.store.gc(self.reachable_keys())
 
 

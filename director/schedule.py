@@ -198,7 +198,7 @@ class ShotPayload:
             "frames": timing.frames,
         })
         self.keyframe_digests = [
-            digest([k.model_dump(mode="json"),
+            digest([k.model_dump(mode="json", exclude={"relations"}),  # no frame reads them
                     [entity_dumps.get(p.entity) for p in k.layout]])
             for k in shot.keyframes
         ]

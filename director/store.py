@@ -213,7 +213,11 @@ class Store:
         unfinished = 0
         now = time.time()
         for entry in list(self.tmp.iterdir()):
-            if now - entry.stat().st_mtime > stale_seconds:
+            try:
+                age = now - entry.stat().st_mtime
+            except FileNotFoundError:  # a writer renamed it into place meanwhile
+                continue
+            if age > stale_seconds:
                 if entry.is_dir():
                     shutil.rmtree(entry, ignore_errors=True)
                 else:

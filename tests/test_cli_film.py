@@ -97,6 +97,7 @@ def test_a_failed_render_keeps_the_previous_film(capsys, small_file, tmp_path):
     (["render", "{board}", "-o", "film.avi"], "must be an .mp4"),
     (["render", "{board}", "--audio", "missing.wav"], "no such audio file"),
     (["render", "{board}", "--animator", "sora"], "unknown animator 'sora'"),
+    (["render", "{board}", "--report", "{board}/report.json"], "cannot create folder"),
 ])
 def test_wrong_input_is_one_line(capsys, small_file, tmp_path, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)
@@ -104,6 +105,18 @@ def test_wrong_input_is_one_line(capsys, small_file, tmp_path, monkeypatch, args
     assert code == 1
     assert err.startswith("error: ") and message in err and err.count("\n") == 1
     assert not list(tmp_path.glob("*.mp4"))
+
+
+def test_a_film_without_narration_leaves_no_old_subtitles(small_storyboard, tmp_path):
+    film = tmp_path / "film.mp4"
+    assert api.render(small_storyboard, film, progress=False).ok
+    assert film.with_suffix(".srt").is_file()
+    data = small_storyboard.model_dump(mode="json")
+    for scene in data["scenes"]:
+        for shot in scene["shots"]:
+            shot["narration"] = ""
+    assert api.render(validate(data), film, progress=False).ok
+    assert not film.with_suffix(".srt").exists()
 
 
 def test_make_checks_the_output_before_planning(capsys, tmp_path, monkeypatch):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from animators import SolidAnimator, small_storyboard, small_storyboard_dict
 
 from director.execute import execute
 from director.project import Project
 from director.schedule import graph_keys, schedule
 from storyboard import validate
+from storyboard.errors import UserError
 
 
 def revised():
@@ -71,3 +73,9 @@ def test_record_remembers_each_schedule_setting_once(tmp_path):
         project.record(schedule(small_storyboard(), SolidAnimator(m=m)))
     assert sorted(c.capabilities.max_inbetweens for c in project.schedule_configs()) == [3, 5]
     assert len(project.versions()) == 1
+
+
+def test_gc_refuses_when_nothing_records_what_is_reachable(tmp_path):
+    project = Project(tmp_path / "p")
+    with pytest.raises(UserError, match="gc refused"):
+        project.gc()

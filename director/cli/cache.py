@@ -23,15 +23,16 @@ def _project(path: str | None):
     from storyboard.errors import UserError
 
     if path is None:
-        found = sorted(str(p.parent) for p in Path(".").glob("*/store") if p.is_dir())
+        found = sorted(str(p.parent) for p in Path(".").glob("*/store")
+                       if p.is_dir() and (p.parent / "storyboards").is_dir())
         if len(found) != 1:
             where = f"found {', '.join(found)}" if found else "none found here"
             raise UserError(f"name the project folder with --project DIR ({where};"
                             f" `director make -o NAME.mp4` keeps it in NAME.director)")
         path = found[0]
-    if not (Path(path) / "store").is_dir():
-        raise UserError(f"{path!r} is not a project folder (it has no store/); name one with "
-                        f"--project DIR")
+    if not ((Path(path) / "store").is_dir() and (Path(path) / "storyboards").is_dir()):
+        raise UserError(f"{path!r} is not a project folder (it has no store/ and"
+                        f" storyboards/); name one with --project DIR")
     return Project(path)
 
 

@@ -60,7 +60,8 @@ def make(request: str, output: str, project: str | None, report: str | None, wor
          llm_timeout: float | None, seed: int) -> None:
     """Plan a film from a plain-language REQUEST and render it."""
     project = project or str(api.default_project(output))
-    api.check_render_target(output, project=project, audio=audio, animator=animator)
+    api.check_render_target(output, project=project, audio=audio, animator=animator,
+                            report=report)
     result = api.plan_with_notes(request, llm=llm, seed=seed, llm_timeout=llm_timeout,
                                  project=project)
     for note in result.notes:
