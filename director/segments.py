@@ -48,21 +48,13 @@ class SegmentLengths:
 
 
 def segment_lengths(spans: Sequence[ShotTiming]) -> list[SegmentLengths]:
-    """Each shot's head, body and tail lengths, from the film's timeline."""
+    """Each shot's head, body and tail lengths, from the film's timeline (``head`` and
+    ``tail`` of ``storyboard.timing.ShotTiming``; clipped to the shot's frames, which a
+    valid storyboard never needs)."""
     result = []
-    for i, span in enumerate(spans):
-        n = span.transition_frames
-        if i == 0:
-            head = n if span.transition in ("fade", "crossfade") else 0
-        else:
-            head = {"crossfade": n, "fade": n - n // 2}.get(span.transition, 0)
-        after = spans[i + 1] if i + 1 < len(spans) else None
-        tail = 0
-        if after is not None:
-            tail = {"crossfade": after.transition_frames,
-                    "fade": after.transition_frames // 2}.get(after.transition, 0)
-        head = min(head, span.frames)
-        tail = min(tail, span.frames - head)
+    for span in spans:
+        head = min(span.head, span.frames)
+        tail = min(span.tail, span.frames - head)
         result.append(SegmentLengths(head, span.frames - head - tail, tail))
     return result
 

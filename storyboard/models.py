@@ -17,14 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic_core import PydanticCustomError
 
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
-Slug = Annotated[
-    str,
-    Field(
-        pattern=SLUG,
-        max_length=64,
-        description="lowercase letters, digits, '-' and '_'; starts with a letter or digit",
-    ),
-]
+SLUG_DESCRIPTION = "lowercase letters, digits, '-' and '_'; starts with a letter or digit"
+Slug = Annotated[str, Field(pattern=SLUG, max_length=64, description=SLUG_DESCRIPTION)]
 
 EntityKind = Literal["character", "object", "place"]
 CameraSize = Literal["extreme-wide", "wide", "full", "medium", "close-up", "extreme-close-up"]
@@ -147,22 +141,24 @@ class Shot(_Model):
     @classmethod
     def _keyframe_times(cls, keyframes: list[Keyframe]) -> list[Keyframe]:
         times = [k.t for k in keyframes]
+
+        def problem(index: int, message: str) -> PydanticCustomError:
+            # error type and index let storyboard.validation point at keyframes[index].t
+            return PydanticCustomError("keyframe_time", message.replace("{", "{{"
+                                                                        ).replace("}", "}}"),
+                                       {"index": index})
+
         if times[0] != 0:
-            raise ValueError(
-                f"the first keyframe must be at t=0 (missing ends are rejected, not filled in);"
-                f" got t={times[0]}: add a keyframe at t=0"
-            )
+            raise problem(0, f"the first keyframe must be at t=0 (missing ends are rejected,"
+                             f" not filled in); got t={times[0]}: add a keyframe at t=0")
         if times[-1] != 1:
-            raise ValueError(
-                f"the last keyframe must be at t=1 (missing ends are rejected, not filled in);"
-                f" got t={times[-1]}: add a keyframe at t=1"
-            )
+            raise problem(len(times) - 1,
+                          f"the last keyframe must be at t=1 (missing ends are rejected, not"
+                          f" filled in); got t={times[-1]}: add a keyframe at t=1")
         for i in range(1, len(times)):
             if times[i] <= times[i - 1]:
-                raise ValueError(
-                    f"keyframe times must strictly increase: keyframes[{i}].t={times[i]}"
-                    f" is not after keyframes[{i - 1}].t={times[i - 1]}"
-                )
+                raise problem(i, f"keyframe times must strictly increase: keyframes[{i}].t="
+                                 f"{times[i]} is not after keyframes[{i - 1}].t={times[i - 1]}")
         return keyframes
 
     def layout_at(self, t: float) -> list[Placement]:

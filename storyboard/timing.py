@@ -35,6 +35,12 @@ class ShotTiming:
     transition_frames: int
     """frames of the crossfade or fade into this shot; 0 for a cut. The first shot's
     crossfade has nothing to overlap: it is played as a fade in from black"""
+    head: int = 0
+    """frames of the transition INTO this shot spent inside it: a crossfade's n, a fade's
+    n - n // 2 (fading in), the first shot's fade or crossfade's n (in from black)"""
+    tail: int = 0
+    """frames of the NEXT shot's transition spent inside this one: its crossfade's n, its
+    fade's n // 2 (fading out); 0 before a cut and for the last shot"""
 
     @property
     def end(self) -> int:
@@ -63,19 +69,28 @@ def transition_frames(shot: Shot, fps: int) -> int:
 
 
 def timeline(storyboard: Storyboard) -> list[ShotTiming]:
-    """Every shot with its frame count and film position, in order."""
+    """Every shot with its frame count, film position and transition frames, in order.
+
+    ``head`` and ``tail`` are what the transitions need of the shot; they are not clipped
+    to its frames (validation requires ``head + tail <= frames``)."""
     fps = storyboard.format.fps
+    shots = [(scene, shot, frames, transition_frames(shot, fps)) for (scene, shot), frames
+             in zip(storyboard.iter_shots(), shot_frame_counts(storyboard), strict=True)]
     result: list[ShotTiming] = []
     start = 0
-    for index, ((scene, shot), frames) in enumerate(
-        zip(storyboard.iter_shots(), shot_frame_counts(storyboard), strict=True)
-    ):
-        n = transition_frames(shot, fps)
-        if shot.transition == "crossfade" and index > 0:
-            start -= n
-        result.append(
-            ShotTiming(index, scene.id, shot.id, frames, start, shot.transition, n)
-        )
+    for index, (scene, shot, frames, n) in enumerate(shots):
+        if index == 0:
+            head = n if shot.transition in ("fade", "crossfade") else 0
+        else:
+            head = {"crossfade": n, "fade": n - n // 2}.get(shot.transition, 0)
+            if shot.transition == "crossfade":
+                start -= n
+        tail = 0
+        if index + 1 < len(shots):
+            _, after, _, m = shots[index + 1]
+            tail = {"crossfade": m, "fade": m // 2}.get(after.transition, 0)
+        result.append(ShotTiming(index, scene.id, shot.id, frames, start, shot.transition, n,
+                                 head, tail))
         start += frames
     return result
 

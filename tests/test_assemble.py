@@ -418,18 +418,22 @@ def test_composited_frames_match_a_direct_numpy_composite(tmp_path):
                            error(b.start + k, blend((k + 2) / 7))), k
 
 
-def test_a_shot_shorter_than_its_two_crossfades_has_three_shots_on_screen(tmp_path):
+def test_a_shot_shorter_than_its_two_crossfades_is_rejected():
+    with pytest.raises(UserError) as caught:  # 8 frames; two 6-frame crossfades need 12
+        make_board(("cut", "crossfade", "crossfade"), durations=(1.5, 0.8, 1.4),
+                   transition_duration=0.6)
+    assert "scenes[0].shots[1].transition_duration" in str(caught.value)
+
+
+def test_a_shot_that_is_all_crossfade_has_no_body(tmp_path):
     board = make_board(("cut", "crossfade", "crossfade"), durations=(1.5, 0.8, 1.4),
-                       transition_duration=0.6)
+                       transition_duration=0.4)  # 8 frames: 4 crossfading in, 4 out
     spans = timeline(board)
     lengths = segment_lengths(spans)
-    assert lengths[1].body == 0 and lengths[1].frames == spans[1].frames == 8
-    assert spans[0].end > spans[2].start  # the first and last shots overlap too
+    assert (lengths[1].head, lengths[1].body, lengths[1].tail) == (4, 0, 4)
+    assert spans[0].end == spans[2].start  # never three shots on screen
     info, frames = film(tmp_path, board, title=False)
-    assert len(frames) == info.frames == film_frame_count(board) == 15 + 8 + 14 - 12
-    g = spans[2].start  # all three on screen: a bit of each colour
-    colour = mean_colour(frames[g])
-    assert all(channel > 25 for channel in colour), colour
+    assert len(frames) == info.frames == film_frame_count(board) == 15 + 8 + 14 - 8
     assert near(frames[0], COLOURS[0]) and near(frames[-1], COLOURS[2])
 
 

@@ -104,6 +104,7 @@ def storyboards(draw):
     fps = data["format"]["fps"]
     frames = draw(st.integers(2, 300))
     shot["duration"] = frames / fps
+    shot["transition_duration"] = min(0.5, frames // 2 / fps)  # fits in its shot
     inner = draw(st.sets(st.integers(1, max(1, frames - 2)), max_size=4)) if frames > 2 else set()
     indices = sorted({0, frames - 1, *inner})
     prompt = "a fox"

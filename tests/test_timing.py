@@ -112,3 +112,14 @@ def test_shot_frames_always_sum_to_the_rounded_total(storyboard_dict, film):
     assert all(abs(n - d * fps) < 1 + 1e-9 for n, d in zip(counts, durations, strict=True))
     assert all(n >= 2 for n in counts)
     assert film_frame_count(board) == sum(counts)  # all cuts
+
+
+def test_head_and_tail_are_the_transition_frames_spent_inside_each_shot(storyboard_dict):
+    fades = board_of(storyboard_dict, [2.0, 2.0, 2.0], transition="fade",
+                     transition_duration=0.5 + 1 / 24)  # 13 frames: 7 fading in, 6 out
+    assert [(s.head, s.tail) for s in timeline(fades)] == [(13, 6), (7, 6), (7, 0)]
+    crossfades = board_of(storyboard_dict, [2.0, 2.0, 2.0], transition="crossfade")
+    # the first shot's crossfade is a fade in from black: all 12 frames inside it
+    assert [(s.head, s.tail) for s in timeline(crossfades)] == [(12, 12), (12, 12), (12, 0)]
+    cuts = board_of(storyboard_dict, [2.0, 2.0], transition="cut")
+    assert [(s.head, s.tail) for s in timeline(cuts)] == [(0, 0), (0, 0)]

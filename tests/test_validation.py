@@ -72,7 +72,7 @@ def test_keyframe_times_must_increase(storyboard_dict):
     keyframes = shot(storyboard_dict, 0, 1)["keyframes"]
     keyframes[1]["t"] = 0.0
     problem = only_problem(storyboard_dict)
-    assert problem.path == "scenes[0].shots[1].keyframes"
+    assert problem.path == "scenes[0].shots[1].keyframes[1].t"
     assert "strictly increase" in problem.message and "keyframes[1].t=0.0" in problem.message
 
 
@@ -80,14 +80,14 @@ def test_keyframe_times_out_of_order(storyboard_dict):
     keyframes = shot(storyboard_dict, 0, 1)["keyframes"]
     keyframes.insert(2, {"t": 0.3, "prompt": "back in time"})
     problem = only_problem(storyboard_dict)
-    assert problem.path == "scenes[0].shots[1].keyframes"
+    assert problem.path == "scenes[0].shots[1].keyframes[2].t"
     assert "keyframes[2].t=0.3 is not after keyframes[1].t=0.5" in problem.message
 
 
 def test_the_first_keyframe_must_be_at_0(storyboard_dict):
     shot(storyboard_dict, 0, 0)["keyframes"][0]["t"] = 0.1
     problem = only_problem(storyboard_dict)
-    assert problem.path == "scenes[0].shots[0].keyframes"
+    assert problem.path == "scenes[0].shots[0].keyframes[0].t"
     assert "first keyframe must be at t=0" in problem.message
     assert "rejected, not filled in" in problem.message
 
@@ -95,7 +95,7 @@ def test_the_first_keyframe_must_be_at_0(storyboard_dict):
 def test_the_last_keyframe_must_be_at_1(storyboard_dict):
     shot(storyboard_dict, 1, 0)["keyframes"][-1]["t"] = 0.9
     problem = only_problem(storyboard_dict)
-    assert problem.path == "scenes[1].shots[0].keyframes"
+    assert problem.path == "scenes[1].shots[0].keyframes[1].t"
     assert "last keyframe must be at t=1" in problem.message
 
 
@@ -143,9 +143,7 @@ def test_duplicate_entity_ids(storyboard_dict):
     for scene in storyboard_dict["scenes"]:  # keep references valid
         for s in scene["shots"]:
             for keyframe in s["keyframes"]:
-                for placement in keyframe["layout"]:
-                    placement["entity"] = "fox" if placement["entity"] == "tree" else \
-                        placement["entity"]
+                keyframe["layout"] = [p for p in keyframe["layout"] if p["entity"] != "tree"]
                 for relation in keyframe.get("relations", []):
                     relation["object"] = "fox" if relation["object"] == "tree" else \
                         relation["object"]
@@ -188,8 +186,8 @@ def test_a_duration_shorter_than_two_frames(storyboard_dict):
     shot(storyboard_dict, 0, 0)["duration"] = 0.05  # 1.2 frames at 24 fps
     problem = only_problem(storyboard_dict)
     assert problem.path == "scenes[0].shots[0].duration"
-    assert "shorter than 2 frames at 24 fps" in problem.message
-    assert "at least 0.09 s" in problem.message
+    assert "gives 1 frame at 24 fps" in problem.message
+    assert "at least 0.11 s" in problem.message
 
 
 def test_a_crossfade_longer_than_a_shot(storyboard_dict):
@@ -314,3 +312,105 @@ def test_assignment_is_validated(storyboard):
     _, s1 = storyboard.shot("s1")
     with pytest.raises(ValidationError):
         s1.duration = -1
+
+
+# -- transitions inside their shots ---------------------------------------------------------
+def two_shots(first: dict, second: dict, fps: int = 24) -> dict:
+    keyframes = [{"t": 0.0, "prompt": "a"}, {"t": 1.0, "prompt": "b"}]
+    return {"title": "t", "format": {"fps": fps}, "scenes": [{"id": "a", "setting": "x", "shots": [
+        {"id": "s0", "keyframes": keyframes, **first},
+        {"id": "s1", "keyframes": keyframes, **second}]}]}
+
+
+def test_a_fade_longer_than_its_shot():
+    problems = problems_of(two_shots(  # 5 frames each; fades of 240 frames
+        {"duration": 0.2, "transition": "fade", "transition_duration": 10},
+        {"duration": 0.2, "transition": "fade", "transition_duration": 10}))
+    assert [p.path for p in problems] == ["scenes[0].shots[0].transition_duration",
+                                          "scenes[0].shots[1].transition_duration"]
+    first, second = (p.message for p in problems)
+    assert "need 360 of this shot's 5 frames" in first
+    assert "240 for the 10.0 s fade into it" in first
+    assert "120 for the next shot's 10.0 s fade" in first
+    assert "need 120 of this shot's 5 frames" in second and "shorten" in second
+
+
+def test_the_first_shots_crossfade_is_a_fade_in_that_must_fit():
+    problem = only_problem(two_shots(
+        {"duration": 0.5, "transition": "crossfade", "transition_duration": 0.75},
+        {"duration": 2.0}))
+    assert problem.path == "scenes[0].shots[0].transition_duration"
+    assert "need 18 of this shot's 12 frames" in problem.message
+
+
+def test_a_shot_shorter_than_its_two_crossfades():
+    data = two_shots({"duration": 1.0}, {"duration": 0.42, "transition": "crossfade",
+                                         "transition_duration": 0.375})
+    data["scenes"][0]["shots"].append(
+        {"id": "s2", "duration": 1.0, "transition": "crossfade", "transition_duration": 0.375,
+         "keyframes": [{"t": 0.0, "prompt": "a"}, {"t": 1.0, "prompt": "b"}]})
+    problem = only_problem(data)  # 10 frames; each crossfade 9
+    assert problem.path == "scenes[0].shots[1].transition_duration"
+    assert "need 18 of this shot's 10 frames" in problem.message
+    assert "9 for the 0.375 s crossfade into it and 9 for the next shot's" in problem.message
+
+
+def test_transitions_that_just_fit_are_valid():
+    data = two_shots({"duration": 0.5, "transition": "fade", "transition_duration": 0.375},
+                     {"duration": 0.5, "transition": "fade", "transition_duration": 0.25})
+    assert validate(data)  # 12 frames: 9 fading in + 3 fading out; then 3 in
+
+
+def test_a_shot_of_one_frame_after_carried_round_off():
+    # 0.08 s is 2 frames at 25 fps, but the float sum 0.46 + 0.08 rounds to 1 more frame only
+    data = two_shots({"duration": 0.36 + 0.1}, {"duration": 0.08}, fps=25)
+    problem = only_problem(data)
+    assert problem.path == "scenes[0].shots[1].duration"
+    assert "gives 1 frame at 25 fps" in problem.message and "at least 0.1 s" in problem.message
+
+
+# -- an entity placed twice, references behind field errors, slugs ---------------------------
+def test_an_entity_placed_twice_in_one_keyframe(storyboard_dict):
+    layout = shot(storyboard_dict, 0, 0)["keyframes"][0]["layout"]
+    layout.append({"entity": "fox", "box": [0.5, 0.5, 0.9, 0.9]})
+    problem = only_problem(storyboard_dict)
+    assert problem.path == f"scenes[0].shots[0].keyframes[0].layout[{len(layout) - 1}].entity"
+    assert "'fox' is already placed by layout[1]" in problem.message
+
+
+def test_reference_problems_are_listed_beside_field_errors(storyboard_dict):
+    storyboard_dict["format"]["width"] = 650
+    shot(storyboard_dict, 1, 0)["id"] = "s2"
+    shot(storyboard_dict, 0, 0)["keyframes"][0]["layout"][1]["entity"] = "wolf"
+    layout = shot(storyboard_dict, 0, 1)["keyframes"][0]["layout"]
+    layout.append(dict(layout[0]))
+    assert [p.path for p in problems_of(storyboard_dict)] == [
+        "format.width",
+        "scenes[1].shots[0].id",
+        "scenes[0].shots[0].keyframes[0].layout[1].entity",
+        "scenes[0].shots[1].keyframes[0].layout[1].entity",
+    ]
+
+
+@pytest.mark.parametrize("damage", [
+    lambda d: d.update(scenes="forest"),
+    lambda d: d["scenes"][0].update(shots=[None, 3, "s"]),
+    lambda d: d["scenes"][0]["shots"][0].update(keyframes={"t": 0}),
+    lambda d: d["scenes"][0]["shots"][0]["keyframes"][0].update(layout=[None, {"entity": 3}]),
+    lambda d: d["scenes"][0]["shots"][0]["keyframes"][0].update(relations=[[], {}]),
+    lambda d: d.update(entities=[{"id": ["fox"]}, "owl"]),
+])
+def test_malformed_data_still_gives_a_list_of_problems(storyboard_dict, damage):
+    damage(storyboard_dict)
+    assert problems_of(storyboard_dict)
+
+
+@pytest.mark.parametrize("value", ["Fox 1", "-fox", "fox!"])
+def test_an_id_that_is_not_a_slug_is_explained(storyboard_dict, value):
+    storyboard_dict["entities"][0]["id"] = value
+    problems = problems_of(storyboard_dict)
+    assert problems[0].path == "entities[0].id"
+    assert problems[0].message == (
+        f"must be a slug: lowercase letters, digits, '-' and '_'; starts with a letter or"
+        f" digit; got {value!r}")
+    assert "pattern" not in problems[0].message
