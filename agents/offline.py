@@ -779,9 +779,13 @@ def plan_offline(request: str, *, seed: int = 0,
     rng = random.Random(f"offline-director:{seed}")
     shots = [make_shot(n, p, frames[n] / config.fps, config, rng) for n, p in enumerate(plans)]
     for n, scene in enumerate(scenes):
+        first = scene["shots"][0]  # a transition: at most a quarter of either shot it joins
+        shorter = min(frames[first], frames[first - 1] if first else frames[first])
         scene["shots"] = [shots[i] for i in scene["shots"]]
         same_time = n and scene["time_of_day"] == scenes[n - 1]["time_of_day"]
         scene["shots"][0]["transition"] = "crossfade" if same_time else "fade"
+        scene["shots"][0]["transition_duration"] = min(
+            round(0.5 * config.fps), shorter // 4) / config.fps
 
     style = next((s for s in STYLES if s in text.lower()), None)
     return Storyboard.model_validate({

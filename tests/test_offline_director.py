@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from agents import plan
 from agents.offline import plan_offline
-from storyboard import Storyboard, UserError, validate
+from storyboard import Storyboard, UserError, timeline, validate
 
 FOX_STORY = ("A fox lives in a snowy forest. One night she watches an owl fly over the moon. "
              "She climbs a hill and tries to fly.")
@@ -434,3 +434,19 @@ def test_an_elided_subject_is_named_in_the_prompt_and_narration_is_whole_sentenc
     assert jump.narration == "He jumps over a rock and chases a crow."
     fox = board(FOX_STORY)
     assert "the fox tries to fly" in shots(fox)[-1].keyframes[0].prompt
+
+
+@pytest.mark.parametrize("request_text", [
+    "A 1-second film. A fox sleeps. At night, the owl hoots. At dawn the fox wakes.",
+    "A 3-second film. A fox runs in the forest. Later, at night, an owl flies.",
+    FOX_STORY,
+])
+def test_a_transition_is_at_most_a_quarter_of_either_shot_it_joins(request_text):
+    sb = board(request_text)
+    spans = timeline(sb)
+    for i, (shot, span) in enumerate(zip(shots(sb), spans, strict=True)):
+        if shot.transition != "cut":
+            shorter = min(span.frames, spans[i - 1].frames if i else span.frames)
+            assert span.transition_frames <= shorter // 4, (i, span)
+            assert span.transition_frames >= 1  # still a visible transition
+        assert span.head + span.tail <= span.frames
