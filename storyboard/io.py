@@ -13,8 +13,18 @@ from storyboard.errors import UserError
 from storyboard.models import Storyboard
 from storyboard.validation import validate
 
-_UMASK = os.umask(0o022)  # the process umask: reading it means setting it, so put it back
-os.umask(_UMASK)
+
+def _file_mode() -> int:
+    """The mode a new file gets (0o666 less the umask), read without setting the umask:
+    ``os.umask`` can only read it by changing it for every thread of the process."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o644  # no /proc (not Linux): the usual permissions
 
 
 @contextmanager
@@ -25,7 +35,7 @@ def atomic_path(target: str | os.PathLike):
     fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".part{target.suffix}",
                                dir=target.parent)
     os.close(fd)
-    os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual permissions
+    os.chmod(tmp, _file_mode())  # mkstemp makes 0600; give the usual permissions
     try:
         yield Path(tmp)
         os.replace(tmp, target)
@@ -62,6 +72,9 @@ def save(storyboard: Storyboard, path: str | os.PathLike) -> Path:
     """Save the storyboard as JSON, atomically; the folder is created if needed."""
     path = Path(path)
     writable_dir(path.parent if str(path.parent) else ".")
+    if path.is_dir():
+        raise UserError(f"cannot save the storyboard as {str(path)!r}: it is a folder;"
+                        f" name a file inside it, e.g. {str(path / 'storyboard.json')!r}")
     return atomic_write_text(path, to_json(storyboard))
 
 

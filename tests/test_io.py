@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
+import sys
 
 import jsonschema
 import pytest
@@ -153,3 +155,38 @@ def test_a_failed_atomic_write_keeps_the_old_file(tmp_path):
     atomic_write_text(target, "better")
     assert target.read_text(encoding="utf-8") == "better"
     assert [p.name for p in tmp_path.iterdir()] == ["doc.txt"]
+
+
+def test_saved_files_follow_the_umask(storyboard, tmp_path):
+    old = os.umask(0o027)
+    try:
+        path = save(storyboard, tmp_path / "s.json")
+        assert os.umask(0o027) == 0o027  # saving left the process umask alone
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_neither_import_nor_save_touches_the_process_umask(tmp_path):
+    # os.umask can only read the umask by setting it: a process-wide change another
+    # thread may see, so storyboard.io must not call it
+    code = ("import os, sys; calls = []; real = os.umask\n"
+            "os.umask = lambda mask: calls.append(mask) or real(mask)\n"
+            "import storyboard\n"
+            "from storyboard import Storyboard, save\n"
+            "board = Storyboard.model_validate({'title': 't', 'scenes': [{'id': 'a',"
+            " 'setting': 'x', 'shots': [{'id': 's', 'duration': 1, 'keyframes':"
+            " [{'t': 0, 'prompt': 'x'}, {'t': 1, 'prompt': 'x'}]}]}]})\n"
+            "save(board, sys.argv[1])\n"
+            "print(len(calls))")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "s.json")],
+                         capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "0"
+
+
+def test_save_onto_a_folder_is_a_user_error(storyboard, tmp_path):
+    (tmp_path / "film.json").mkdir()
+    with pytest.raises(UserError, match="is a folder") as caught:
+        save(storyboard, tmp_path / "film.json")
+    assert "\n" not in str(caught.value)
+    assert not [p for p in tmp_path.iterdir() if p.name != "film.json"]  # no temporary left
