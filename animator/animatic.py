@@ -6,9 +6,11 @@ A frame is drawn in four steps, top to bottom in this file:
    sea, interior, ...), a sky (night, dusk, dawn, day, overcast) and a light colour that
    tints everything lit by it; colour words ("golden", "red") tint the ground.
 2. **Background.** The scenery is painted once per (setting, time of day, frame size,
-   camera size) on a canvas wider and taller than the frame (the "world"), and
-   cached: sky gradient, stars and moon glow or sun, ground band below a horizon, and
-   silhouettes (pines, buildings, dunes, waves, mountains, a room's wall and window).
+   camera size) on a canvas wider and taller than the frame (the "world"): sky gradient,
+   stars and moon glow or sun, ground band below a horizon, and silhouettes (pines,
+   buildings, dunes, waves, mountains, a room's wall and window). Canvases are cached,
+   one copy each, the cache bounded by bytes (``CACHE_BYTES``); a canvas over
+   ``WORLD_PIXELS`` is painted at a lower resolution and scaled up by the camera.
 3. **Camera.** Camera size sets how much the world is magnified; the movement moves a
    viewport over it with the request's time ``t``: pans slide it sideways, tilts up and
    down, zooms scale it about the centre. Layout boxes are positions in the frame (as the
@@ -35,7 +37,9 @@ from __future__ import annotations
 import functools
 import math
 import re
+import threading
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -53,7 +57,7 @@ from animator.base import (
 )
 from storyboard.fonts import fit_text, font
 
-CODE_VERSION = "3"
+CODE_VERSION = "4"
 """Bump when a change to this file changes the pixels it draws."""
 
 RGB = tuple[float, float, float]
@@ -177,23 +181,78 @@ PAN, TILT, ZOOM = 0.16, 0.12, 1.4
 """How far a pan and a tilt move the view (world units, each way), and a zoom's factor."""
 
 
+WORLD_PIXELS = 25_000_000
+"""Most pixels of a world canvas (75 MB): a 1920x1080 frame's fit at every camera size; a
+larger one is painted at a lower resolution (``Background.scale``)."""
+CACHE_BYTES = 512 * 2**20
+"""Most bytes of world canvases kept between frames (least recently used go first)."""
+
+
 @dataclass(frozen=True)
 class Background:
-    pixels: np.ndarray
-    """the world canvas, read-only uint8 (height, width, 3)"""
     image: Image.Image
+    """the world canvas (RGB); never drawn on"""
     horizon: int
     """canvas row of the horizon"""
+    scale: float = 1.0
+    """canvas pixels per frame pixel at the camera size's magnification (1: the frame is
+    a crop of the canvas; below 1 for a canvas capped at ``WORLD_PIXELS``)"""
+
+    @property
+    def nbytes(self) -> int:
+        return self.image.width * self.image.height * 3
 
 
-@functools.lru_cache(maxsize=48)
-def background(setting: str, time_of_day: str, width: int, height: int,
-               camera_size: str) -> Background:
+class _BackgroundCache:
+    """``background`` memoised, least recently used first out, bounded by total bytes
+    (``CACHE_BYTES``) rather than by count: one large canvas weighs as much as hundreds of
+    small ones. Safe from several threads (a canvas two threads miss at once is painted
+    twice; both are the same pixels)."""
+
+    def __init__(self, paint: Callable[..., Background], max_bytes: int) -> None:
+        self._paint = paint
+        self.max_bytes = max_bytes
+        """bytes of canvases kept at most (one canvas larger than this is still kept)"""
+        self._entries: OrderedDict[tuple, Background] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        functools.update_wrapper(self, paint)
+
+    def __call__(self, *key: Any) -> Background:
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        world = self._paint(*key)
+        with self._lock:
+            if key not in self._entries:
+                self._entries[key] = world
+                self._bytes += world.nbytes
+                while self._bytes > self.max_bytes and len(self._entries) > 1:
+                    _, old = self._entries.popitem(last=False)
+                    self._bytes -= old.nbytes
+            return self._entries[key]
+
+    def cache_clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+    def cache_bytes(self) -> int:
+        """Bytes of the canvases kept now."""
+        with self._lock:
+            return self._bytes
+
+
+def _paint_background(setting: str, time_of_day: str, width: int, height: int,
+                      camera_size: str) -> Background:
     """The world canvas for a scene, at the magnification of ``camera_size``."""
     look = look_of(setting, time_of_day)
     m0 = CAMERA_SIZE.get(camera_size, CAMERA_SIZE["medium"])
-    cw, ch = round(width * m0 * WORLD_W), round(height * m0 * WORLD_H)
-    unit = height * m0  # canvas pixels per frame height
+    full = width * m0 * WORLD_W * height * m0 * WORLD_H
+    scale = 1.0 if full <= WORLD_PIXELS else math.sqrt(WORLD_PIXELS / full)
+    cw, ch = round(width * m0 * WORLD_W * scale), round(height * m0 * WORLD_H * scale)
+    unit = height * m0 * scale  # canvas pixels per frame height
     horizon = round(HORIZON * ch)
     rng = np.random.default_rng(zlib.crc32(f"{setting}|{time_of_day}".encode()))
 
@@ -221,9 +280,12 @@ def background(setting: str, time_of_day: str, width: int, height: int,
     image = Image.fromarray(np.clip(canvas, 0, 255).astype(np.uint8))
     draw = ImageDraw.Draw(image)
     SCENERY_PAINTERS.get(look.scenery, _paint_plain)(draw, rng, look, cw, ch, horizon, unit)
-    pixels = np.asarray(image)
-    pixels.flags.writeable = False
-    return Background(pixels, image, horizon)
+    return Background(image, horizon, scale)
+
+
+background = _BackgroundCache(_paint_background, CACHE_BYTES)
+"""The world canvas for (setting, time of day, frame width, frame height, camera size),
+painted once and cached."""
 
 
 def _lit(colour: RGB, look: Look) -> RGB:
@@ -831,14 +893,13 @@ class AnimaticAnimator(Animator):
         """The frame's background through the camera, and the horizon's row in the frame."""
         cx, cy, m = viewport(request.camera_size, request.camera_movement, request.t)
         m0 = CAMERA_SIZE.get(request.camera_size, CAMERA_SIZE["medium"])
-        px, py = width * m0, height * m0  # canvas pixels per world unit
+        px, py = width * m0 * world.scale, height * m0 * world.scale  # per world unit
         x0, y0 = (cx - 0.5 / m) * px, (cy - 0.5 / m) * py
         x1, y1 = (cx + 0.5 / m) * px, (cy + 0.5 / m) * py
-        if math.isclose(m, m0):
-            ix = min(max(0, round(x0)), world.pixels.shape[1] - width)
-            iy = min(max(0, round(y0)), world.pixels.shape[0] - height)
-            image = Image.fromarray(world.pixels[iy:iy + height, ix:ix + width])
-            return image, world.horizon - iy
+        if math.isclose(m, m0) and world.scale == 1:  # the frame is a crop of the canvas
+            ix = min(max(0, round(x0)), world.image.width - width)
+            iy = min(max(0, round(y0)), world.image.height - height)
+            return world.image.crop((ix, iy, ix + width, iy + height)), world.horizon - iy
         image = world.image.resize((width, height), Image.Resampling.BILINEAR,
                                    box=(x0, y0, x1, y1))
         return image, (world.horizon - y0) * height / (y1 - y0)

@@ -320,3 +320,63 @@ def test_registry_builds_by_name_and_names_the_known_ones():
         get_animator("sora")
     with pytest.raises(UserError, match="captions"):
         get_animator("animatic", steps=4)
+
+
+# -- the world canvas: one copy, a bounded cache, a capped size ------------------------------
+def test_a_world_canvas_is_kept_once():
+    import tracemalloc
+
+    background.cache_clear()
+    tracemalloc.start()
+    try:
+        world = background("a pine forest", "night", 640, 360, "close-up")
+        kept, _ = tracemalloc.get_traced_memory()  # numpy arrays still alive (PIL's are not)
+    finally:
+        tracemalloc.stop()
+    canvas = world.image.width * world.image.height * 3
+    assert canvas > 2_000_000
+    assert kept < canvas / 4  # no numpy copy of the canvas beside its image
+    assert world.nbytes == canvas
+
+
+def test_the_cache_is_bounded_by_bytes(monkeypatch):
+    background.cache_clear()
+    one = background("a pine forest", "day", W, H, "extreme-wide").nbytes
+    monkeypatch.setattr(background, "max_bytes", 3 * one)
+    for n in range(6):
+        background("a pine forest", "day", W + 8 * n, H, "extreme-wide")
+        assert background.cache_bytes() <= 3 * one
+    recent = background("a pine forest", "day", W + 40, H, "extreme-wide")
+    assert background("a pine forest", "day", W + 40, H, "extreme-wide") is recent  # kept
+    first = background("a pine forest", "day", W, H, "extreme-wide")  # painted again
+    assert first.image.tobytes() == background.__wrapped__(
+        "a pine forest", "day", W, H, "extreme-wide").image.tobytes()
+    background.cache_clear()
+    assert background.cache_bytes() == 0
+
+
+def test_a_canvas_over_the_pixel_budget_is_painted_smaller_and_scaled_up(monkeypatch):
+    import animator.animatic as animatic_module
+
+    def frame_of(movement: str = "static") -> FrameRequest:
+        return request(width=320, height=176, camera_size="close-up", time_of_day="dusk",
+                       layout=(), camera_movement=movement)
+
+    frame = frame_of()
+    background.cache_clear()
+    full = AnimaticAnimator().render(frame)
+    monkeypatch.setattr(animatic_module, "WORLD_PIXELS", 40_000)
+    background.cache_clear()
+    try:
+        world = background(frame.setting, frame.time_of_day, 320, 176, "close-up")
+        assert world.image.width * world.image.height <= 40_000 * 1.01
+        assert 0 < world.scale < 1
+        for movement in ("static", "pan-left", "zoom-in"):
+            capped = AnimaticAnimator().render(frame_of(movement))
+            assert capped.shape == full.shape
+        capped = AnimaticAnimator().render(frame)
+        # the same world, blurrier: the sky and ground colours agree row by row
+        rows = np.abs(capped.mean(1) - full.mean(1))
+        assert np.median(rows) < 12, np.median(rows)
+    finally:
+        background.cache_clear()
