@@ -23,17 +23,24 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from agents import prompts
-from agents.chat_models import LLMSettings, make_chat_model, redact
-from agents.offline import find_length
+from agents.chat_models import (
+    LLMSettings,
+    call_with_retries,
+    key_note,
+    make_chat_model,
+    redact,
+)
+from agents.offline import DirectorConfig, find_length
 from agents.repair import (
     CAMERA_MOVEMENTS,
     CAMERA_SIZES,
+    FORMAT_MAX_SHOT_SECONDS,
     TRANSITIONS,
     EntityIndex,
     Repairs,
@@ -41,11 +48,14 @@ from agents.repair import (
     choose,
     complete_keyframes,
     fit_durations,
+    frame_counts,
     keyframe_times,
+    min_shot_seconds,
     placements,
     relations,
     shot_duration,
     shot_signature,
+    transition_seconds,
 )
 from agents.schemas import (
     OutlineDraft,
@@ -66,6 +76,10 @@ R = TypeVar("R")
 
 LONG_FILM_SECONDS = 120.0
 """films longer than this are outlined first and planned scene by scene"""
+MIN_SCENE_SECONDS = 2.0
+"""a long film's scene is given at least this long (unless the film has too many scenes)"""
+TRANSITION_SECONDS = 0.5
+"""a crossfade or fade, unless a quarter of the shots it joins is shorter"""
 SHOWN_ANSWER_CHARS = 200
 
 
@@ -103,7 +117,6 @@ class _ScenePlan:
     time_of_day: str
     shots: list[_ShotPlan]
     summary: str = ""
-    duration: float | None = None
 
 
 # -- talking to the model --------------------------------------------------------------
@@ -111,10 +124,12 @@ class _Conversation:
     """Asks the chat model for one schema at a time, repairing and re-asking, within one
     deadline for the whole plan."""
 
-    def __init__(self, model, settings: LLMSettings, clock: Callable[[], float]) -> None:
+    def __init__(self, model, settings: LLMSettings, clock: Callable[[], float],
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.model = model
         self.settings = settings
         self.clock = clock
+        self.sleep = sleep
         self.deadline = clock() + settings.llm_timeout
         self.is_openai = type(model).__name__ == "ChatOpenAI"
 
@@ -161,39 +176,50 @@ class _Conversation:
     def _invoke(self, step: str, schema: type[BaseModel], messages: list) -> dict[str, Any]:
         remaining = self.deadline - self.clock()
         if remaining <= 0:
-            raise ModelUnavailable(
-                f"planning ran out of its time budget ({self.settings.llm_timeout:g} s,"
-                " --llm-timeout) before the model gave a usable " + step)
-        kwargs: dict[str, Any] = {"include_raw": True}
-        format_schema: Any = schema  # the fake test models read the pydantic class
-        if self.is_openai:
-            # every try of this request (the first and max_retries retries) fits the budget
-            timeout = min(self.settings.request_timeout,
-                          remaining / (self.settings.max_retries + 1))
-            method = self.settings.structured_output
-            kwargs.update(method=method, timeout=timeout)
-            format_schema = response_format_schema(schema)
-            if method == "function_calling":
-                format_schema = {"name": format_schema["name"],
-                                 "description": format_schema["description"],
-                                 "parameters": format_schema["schema"]}
-            elif method == "json_mode":  # the schema goes in the instructions instead
-                from langchain_core.messages import SystemMessage
+            raise self._out_of_time(step)
+        if not self.is_openai:  # the fake test models read the pydantic class
+            structured = self.model.with_structured_output(schema, include_raw=True)
+            try:
+                return structured.invoke(messages)
+            except Exception as error:  # noqa: BLE001 - sorted into messages a person can act on
+                raise ModelUnavailable(self._describe(error, step)) from None
+        method = self.settings.structured_output
+        format_schema: Any = response_format_schema(schema)
+        if method == "function_calling":
+            format_schema = {"name": format_schema["name"],
+                             "description": format_schema["description"],
+                             "parameters": format_schema["schema"]}
+        elif method == "json_mode":  # the schema goes in the instructions instead
+            from langchain_core.messages import SystemMessage
 
-                messages = [SystemMessage(f"{messages[0].content}\nJSON Schema of the answer:"
-                                          f" {json.dumps(schema.model_json_schema())}"),
-                            *messages[1:]]
-        structured = self.model.with_structured_output(format_schema, **kwargs)
+            messages = [SystemMessage(f"{messages[0].content}\nJSON Schema of the answer:"
+                                      f" {json.dumps(schema.model_json_schema())}"),
+                        *messages[1:]]
+
+        def call(timeout: float) -> dict[str, Any]:
+            # each try gets the time left of the budget, at most request_timeout
+            return self.model.with_structured_output(
+                format_schema, include_raw=True, method=method, timeout=timeout
+            ).invoke(messages)
+
         try:
-            return structured.invoke(messages)
+            return call_with_retries(call, self.settings, self.deadline, clock=self.clock,
+                                     sleep=self.sleep)
+        except TimeoutError:
+            raise self._out_of_time(step) from None
         except Exception as error:  # noqa: BLE001 - sorted into messages a person can act on
             raise ModelUnavailable(self._describe(error, step)) from None
+
+    def _out_of_time(self, step: str) -> ModelUnavailable:
+        return ModelUnavailable(
+            f"planning ran out of its time budget ({self.settings.llm_timeout:g} s,"
+            " --llm-timeout) before the model gave a usable " + step)
 
     def _describe(self, error: Exception, step: str) -> str:
         import openai
 
         where = self.settings.base_url or "the OpenAI API"
-        retries = f"after {self.settings.max_retries} retries"
+        retries = f"with up to {self.settings.max_retries} retries within --llm-timeout"
         if isinstance(error, openai.APITimeoutError):
             return (f"the model server at {where} gave no {step} in time ({retries};"
                     " raise request_timeout or --llm-timeout for slow local models)")
@@ -248,34 +274,42 @@ class LLMPlanner:
     """Plans a storyboard with a chat model (see the module docstring)."""
 
     def __init__(self, settings: LLMSettings, chat_model=None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.settings = settings
         self.model = chat_model if chat_model is not None else make_chat_model(settings)
+        self.key_note = key_note(settings) if chat_model is None else None
         self.clock = clock
+        self.sleep = sleep
         self.format = Format()
 
     def plan(self, request: str, seed: int = 0) -> PlanResult:
-        """A validated storyboard and notes on what was repaired or filled in offline."""
-        chat = _Conversation(self.model, self.settings, self.clock)
-        repairs, notes = Repairs(), []
+        """A validated storyboard and notes on what was repaired or filled in offline.
+        UserError for a requested length the director does not make."""
         target = requested_seconds(request)
-        story = f"<story>\n{request.strip()}\n</story>"
+        _check_length(target)
+        chat = _Conversation(self.model, self.settings, self.clock, self.sleep)
+        repairs, notes = Repairs(), [self.key_note] if self.key_note else []
+        # '<' escaped, so that the request cannot close its own <story> wrapper
+        story = f"<story>\n{request.strip().replace('<', '‹')}\n</story>"
+        fps = self.format.fps
         if target and target > LONG_FILM_SECONDS:
-            head, scenes = self._plan_long(chat, story, request, target, seed, repairs, notes)
+            head, scenes = self._plan_long(chat, story, target, seed, repairs, notes)
         else:
             head, scenes = chat.ask("plan", self._with_target(prompts.PLAN, target), story,
                                     PlanDraft, lambda d: self._film(d, repairs))
+            _drop_duplicate_shots(scenes, repairs, set())
             if target:
-                _fit_film(scenes, target, self.format.fps)
+                _fit_scenes(scenes, target, fps, repairs)
         entities = head["entities"]
-        _drop_duplicate_shots(scenes, repairs)
-        for i, scene in enumerate(scenes):
-            for j, shot in enumerate(scene.shots):
-                shot.keyframes = complete_keyframes(
-                    shot.keyframes, round_frames(shot.duration, self.format.fps),
-                    shot.description, repairs, f"scenes[{i}].shots[{j}]")
+        shots = [(f"scenes[{i}].shots[{j}]", shot) for i, scene in enumerate(scenes)
+                 for j, shot in enumerate(scene.shots)]
+        counts = frame_counts([shot.duration for _, shot in shots], fps)
+        for (where, shot), frames in zip(shots, counts, strict=True):
+            shot.keyframes = complete_keyframes(shot.keyframes, frames, shot.description,
+                                                repairs, where)
         layouts = self._layouts(chat, scenes, entities, seed, repairs, notes)
-        board = self._storyboard(head, scenes, layouts, seed)
+        board = self._storyboard(head, scenes, layouts, seed, counts, repairs)
         notes[:0] = repairs.summary()
         return PlanResult(board, notes)
 
@@ -330,8 +364,8 @@ class LLMPlanner:
             keyframes=keyframes,
         )
 
-    def _plan_long(self, chat: _Conversation, story: str, request: str, target: float,
-                   seed: int, repairs: Repairs, notes: list[str]):
+    def _plan_long(self, chat: _Conversation, story: str, target: float, seed: int,
+                   repairs: Repairs, notes: list[str]):
         """Outline (scenes with durations summing to ``target``), then each scene's shots
         in a request of its own; a scene whose shots never come is planned offline."""
         def outline(draft: OutlineDraft):
@@ -351,11 +385,13 @@ class LLMPlanner:
                         f"{sum(d <= 0 for d in raw)} scene(s)")
             share = target / len(raw)
             raw = [d if d > 0 else share for d in raw]
-        durations = fit_durations(raw, target, self.format.fps, minimum=2.0)
+        floor = min(MIN_SCENE_SECONDS, target / len(raw))
+        durations = fit_durations(raw, target, [floor] * len(raw), cap=target)
         index = EntityIndex(head["entities"])
         cast = [{"id": e.id, "name": e.name, "appearance": e.appearance}
                 for e in head["entities"]]
         scenes: list[_ScenePlan] = []
+        seen: set[str] = set()
         unavailable: str | None = None
         for i, (draft, seconds) in enumerate(zip(outline_scenes, durations, strict=True)):
             context = {"film": head["title"], "logline": head["logline"], "entities": cast,
@@ -363,7 +399,7 @@ class LLMPlanner:
                                  "setting": draft.setting, "time_of_day": draft.time_of_day,
                                  "summary": draft.summary, "duration_seconds": seconds}}
             scene = _ScenePlan(draft.setting.strip(), draft.time_of_day.strip() or "day", [],
-                               draft.summary.strip(), seconds)
+                               draft.summary.strip())
             if unavailable is None:
                 try:
                     scene.shots = chat.ask(
@@ -378,7 +414,8 @@ class LLMPlanner:
                 scene.shots = self._offline_scene_shots(scene, index, seed)
                 notes.append(f"scene {i + 1}: shots planned by the offline director"
                              " (the model gave none)")
-            _fit_scene(scene, seconds, self.format.fps)
+            _drop_duplicate_shots([scene], repairs, seen, first_scene=i)
+            _fit_scenes([scene], seconds, self.format.fps, repairs, first_scene=i)
             scenes.append(scene)
         if unavailable:
             notes.append(f"the model stopped answering ({unavailable}); the remaining"
@@ -397,10 +434,15 @@ class LLMPlanner:
                              seed: int) -> list[_ShotPlan]:
         from agents.offline import plan_offline
 
-        text = f"{scene.summary or scene.setting}"
-        board = plan_offline(text, seed=seed)
+        board = None
+        for text in (scene.summary, scene.setting, "a quiet moment"):
+            try:  # a summary like 'Two hours.' names a length, not a story
+                board = plan_offline(find_length(text)[1], seed=seed)
+                break
+            except UserError:
+                continue
         shots = []
-        for _, shot in board.iter_shots():
+        for _, shot in board.iter_shots() if board else ():
             visible = [i for i in (index.resolve(e.name) for e in board.entities
                                    if e.name.lower() in shot.description.lower()) if i]
             shots.append(_ShotPlan(shot.description, shot.duration, shot.camera.model_dump(),
@@ -476,10 +518,19 @@ class LLMPlanner:
         return layouts
 
     # -- the document ----------------------------------------------------------------
-    def _storyboard(self, head: dict, scenes: list[_ScenePlan], layouts, seed: int) -> Storyboard:
-        shots = [shot for scene in scenes for shot in scene.shots]
-        fades = {id(b): round(min(0.5, a.duration / 3, b.duration / 3), 2)
-                 for a, b in zip([shots[0], *shots], shots, strict=False)}
+    def _storyboard(self, head: dict, scenes: list[_ScenePlan], layouts, seed: int,
+                    counts: list[int], repairs: Repairs) -> Storyboard:
+        shots = [(f"scenes[{i}].shots[{j}]", shot) for i, scene in enumerate(scenes)
+                 for j, shot in enumerate(scene.shots)]
+        fades = {}
+        for k, (where, shot) in enumerate(shots):
+            before = max(0, k - 1)  # the first shot's fade joins it to nothing before it
+            fades[id(shot)] = transition_seconds(
+                TRANSITION_SECONDS, (counts[before], counts[k]),
+                (shots[before][1].duration, shot.duration), self.format.fps)
+            if fades[id(shot)] < TRANSITION_SECONDS and shot.transition != "cut":
+                repairs.add("transition shortened to a quarter of the shorter shot it joins",
+                            f"{where}.transition_duration {fades[id(shot)]:g} s")
         data = {
             "title": head["title"] or "Untitled",
             "logline": head["logline"],
@@ -513,23 +564,68 @@ def _problem(path: str, message: str):
     return Problem(path, message)
 
 
-def _fit_film(scenes: list[_ScenePlan], target: float, fps: int) -> None:
-    shots = [s for scene in scenes for s in scene.shots]
-    for shot, seconds in zip(shots, fit_durations([s.duration for s in shots], target, fps),
-                             strict=True):
+def _check_length(target: float | None) -> None:
+    """UserError for a requested length outside what the director makes (the offline
+    director's bounds, so that both planners take the same requests)."""
+    config = DirectorConfig()
+    if target is not None and not config.min_length_seconds <= target <= \
+            config.max_length_seconds:
+        raise UserError(f"the request asks for a {target:g}-second film; the director makes"
+                        f" films of {config.min_length_seconds:g} s to"
+                        f" {config.max_length_seconds / 60:g} minutes: ask for a length in"
+                        " that range")
+
+
+def _fit_scenes(scenes: list[_ScenePlan], target: float, fps: int, repairs: Repairs,
+                first_scene: int = 0) -> None:
+    """The shots of ``scenes`` timed to sum to ``target`` seconds, each long enough for
+    its keyframes: the last shots dropped while the target has no room for them, the
+    longest shot split in two while the shots cannot fill it within the format's longest
+    shot, then the durations scaled (``fit_durations``). Scenes left empty are removed."""
+    placed = [(scene, shot) for scene in scenes for shot in scene.shots]
+
+    def floor(shot: _ShotPlan) -> float:
+        return min(target, min_shot_seconds([t for t, _ in shot.keyframes], fps))
+
+    while len(placed) > 1 and sum(floor(shot) for _, shot in placed) > target + 1e-9:
+        scene, shot = placed.pop()
+        where = f"scenes[{first_scene + scenes.index(scene)}].shots[{len(scene.shots) - 1}]"
+        scene.shots.pop()  # the last shot of the film (of the last scene that has shots)
+        repairs.add(f"shot dropped: {target:g} s has no room for it", where)
+    scenes[:] = [scene for scene in scenes if scene.shots]
+    while len(placed) * FORMAT_MAX_SHOT_SECONDS < target:
+        k = max(range(len(placed)), key=lambda i: placed[i][1].duration)
+        scene, shot = placed[k]
+        at = next(j for j, s in enumerate(scene.shots) if s is shot)
+        halves = _split_shot(shot)
+        scene.shots[at:at + 1] = halves
+        placed[k:k + 1] = [(scene, half) for half in halves]
+        repairs.add(f"shot split in two to keep within {FORMAT_MAX_SHOT_SECONDS:g} s a shot",
+                    f"scenes[{first_scene + scenes.index(scene)}].shots[{at}]")
+    fitted = fit_durations([shot.duration for _, shot in placed], target,
+                           [floor(shot) for _, shot in placed])
+    for (_, shot), seconds in zip(placed, fitted, strict=True):
         shot.duration = seconds
 
 
-def _fit_scene(scene: _ScenePlan, seconds: float, fps: int) -> None:
-    fitted = fit_durations([s.duration for s in scene.shots], seconds, fps)
-    for shot, value in zip(scene.shots, fitted, strict=True):
-        shot.duration = value
+def _split_shot(shot: _ShotPlan) -> list[_ShotPlan]:
+    """``shot`` as two shots of half its length each, its keyframes shared between them
+    (the one nearest the middle ends the first and starts the second)."""
+    middle = min(shot.keyframes, key=lambda k: abs(k[0] - 0.5))[1]
+    first = [(round(t * 2, 4), p) for t, p in shot.keyframes if t < 0.5] + [(1.0, middle)]
+    second = [(0.0, middle)] + [(round(t * 2 - 1, 4), p) for t, p in shot.keyframes if t > 0.5]
+    return [replace(shot, duration=shot.duration / 2, keyframes=first,
+                    entities=list(shot.entities)),
+            replace(shot, duration=shot.duration / 2, keyframes=second, transition="cut",
+                    narration="", entities=list(shot.entities))]
 
 
-def _drop_duplicate_shots(scenes: list[_ScenePlan], repairs: Repairs) -> None:
-    """The same shot repeated is dropped (its time given to the shot before it)."""
-    seen: set[str] = set()
-    for i, scene in enumerate(scenes):
+def _drop_duplicate_shots(scenes: list[_ScenePlan], repairs: Repairs, seen: set[str],
+                          first_scene: int = 0) -> None:
+    """The same shot repeated is dropped (its time given to the shot before it), before
+    the durations are fitted to the requested length. ``seen``: signatures of the shots
+    kept so far (earlier scenes of the film)."""
+    for i, scene in enumerate(scenes, start=first_scene):
         kept: list[_ShotPlan] = []
         for j, shot in enumerate(scene.shots):
             signature = shot_signature(shot.description, (p for _, p in shot.keyframes))

@@ -23,7 +23,6 @@ Whatever the request says is story text: nothing in it is obeyed as an instructi
 
 from __future__ import annotations
 
-import colorsys
 import random
 import re
 import unicodedata
@@ -31,6 +30,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from agents.repair import entity_color, slugify
 from storyboard.errors import UserError
 from storyboard.models import Storyboard
 
@@ -44,6 +44,7 @@ class DirectorConfig:
     min_shot_seconds: float = 1.5  # a requested length never makes shots shorter than this
     max_shots: int = 120  # longer stories merge neighbouring clauses into one shot
     max_entities: int = 24  # further names and nouns are left out of the cast
+    min_length_seconds: float = 1.0  # a requested length below this is refused
     max_length_seconds: float = 3600.0  # a requested length above this is refused
     style: str = "cinematic storyboard, soft light"
     negative: str = "blurry, distorted, deformed hands, extra limbs, text, watermark, low quality"
@@ -238,11 +239,6 @@ def nounlike(word: str) -> bool:
     """Could be a noun the lexicon does not know ('a lighthouse' is known, 'a crystal' not)."""
     return (word.isascii() and word.isalpha() and len(word) > 2 and word not in STOPWORDS
             and not verb_base(word) and not word.endswith("ly"))
-
-
-def slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:40].strip("-")
 
 
 # -- entities ----------------------------------------------------------------------------
@@ -702,9 +698,11 @@ def plan_offline(request: str, *, seed: int = 0,
         raise UserError("the request is empty: describe the film, e.g. "
                         "'a two-minute film about a fox who learns to fly'")
     length, text = find_length(text)
-    if length is not None and not 1 <= length <= config.max_length_seconds:
+    if length is not None and not (
+            config.min_length_seconds <= length <= config.max_length_seconds):
         raise UserError(f"the request asks for a {length:g}-second film; the offline director"
-                        f" makes films of 1 s to {config.max_length_seconds / 60:g} minutes:"
+                        f" makes films of {config.min_length_seconds:g} s to"
+                        f" {config.max_length_seconds / 60:g} minutes:"
                         " ask for a length in that range")
     preamble = PREAMBLE.match(text)
     story = text[preamble.end():] if preamble and text[preamble.end():].strip(" .!?") else text
@@ -713,7 +711,7 @@ def plan_offline(request: str, *, seed: int = 0,
         config.max_shots, int(length / config.min_shot_seconds)))
     units = merge_units(read_story(story, reader), cap)
     for i, e in enumerate(reader.entities):  # ids: slugs of the names, unique, always ascii
-        e.id = slug(e.name) or f"entity-{i + 1}"
+        e.id = slugify(e.name, f"entity-{i + 1}")
         e.id += f"-{i + 1}" if any(o.id == e.id for o in reader.entities[:i]) else ""
 
     # coverage: one shot per unit, more for the longest clauses when a long film is asked for
@@ -796,7 +794,7 @@ def plan_offline(request: str, *, seed: int = 0,
                   "negative_prompt": config.negative},
         "format": {"width": config.width, "height": config.height, "fps": config.fps},
         "seed": seed,
-        "entities": [{"id": e.id, "name": e.name, "kind": e.noun.kind, "color": color(i),
+        "entities": [{"id": e.id, "name": e.name, "kind": e.noun.kind, "color": entity_color(i),
                       "appearance": e.appearance(seed)} for i, e in enumerate(reader.entities)],
         "scenes": scenes,
     })
@@ -848,12 +846,6 @@ def make_shot(n: int, plan: ShotPlan, duration: float, config: DirectorConfig, r
             "duration": duration, "camera": {"size": plan.size, "movement": movement},
             "transition": "cut", "narration": "" if plan.coverage else trim(plan.unit.narration),
             "keyframes": keyframes}
-
-
-def color(i: int) -> str:
-    """The i-th entity's colour: hues a golden angle apart, so neighbours are far apart."""
-    r, g, b = colorsys.hls_to_rgb((0.02 + i * 0.381966) % 1, 0.5 if i < 8 else 0.38, 0.75)
-    return "#{:02x}{:02x}{:02x}".format(*(round(v * 255) for v in (r, g, b)))
 
 
 def trim(text: str, limit: int = 160) -> str:

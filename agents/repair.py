@@ -9,6 +9,7 @@ the storyboard validation (and so to the model, asked again with the error).
 
 from __future__ import annotations
 
+import colorsys
 import difflib
 import math
 import re
@@ -17,14 +18,17 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from storyboard.models import Entity, Format, Placement, Relation
+from storyboard.models import Entity, Format, Placement, Relation, Shot
 
 DEFAULT_SHOT_SECONDS = 4.0
 MAX_SHOT_SECONDS = 60.0
 """a planned shot longer than this is taken as a mistake (the format allows 600 s)"""
+FORMAT_MAX_SHOT_SECONDS = float(next(
+    m.le for m in Shot.model_fields["duration"].metadata if getattr(m, "le", None)))
+"""the longest shot the storyboard format allows"""
+MIN_SHOT_FRAMES = 2
+"""a shot needs its first and last keyframe on different frames"""
 MIN_BOX_SIZE = 0.05
-PALETTE = ("#e07a3f", "#3f8fe0", "#4caf50", "#c94fd1", "#e0c53f", "#3fd1c9", "#d13f5b",
-           "#7a5c3f", "#5b3fd1", "#8bc34a", "#ff9800", "#607d8b")
 
 
 @dataclass
@@ -56,8 +60,14 @@ class Repairs:
 def slugify(text: str, fallback: str = "entity") -> str:
     """'Old Oak Tree!' -> 'old-oak-tree' (an id the storyboard accepts)."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:48].strip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:40].strip("-")
     return slug or fallback
+
+
+def entity_color(i: int) -> str:
+    """The i-th entity's colour: hues a golden angle apart, so neighbours are far apart."""
+    r, g, b = colorsys.hls_to_rgb((0.02 + i * 0.381966) % 1, 0.5 if i < 8 else 0.38, 0.75)
+    return "#{:02x}{:02x}{:02x}".format(*(round(v * 255) for v in (r, g, b)))
 
 
 def _plain(text: str) -> str:
@@ -108,7 +118,7 @@ def build_entities(drafts: Iterable, repairs: Repairs) -> list[Entity]:
         kind = choose(draft.kind, ENTITY_KINDS, "character", repairs, f"entities[{i}].kind")
         appearance = draft.appearance.strip() or name
         entities.append(Entity(id=entity_id, name=name, kind=kind, appearance=appearance,
-                               color=PALETTE[len(entities) % len(PALETTE)]))
+                               color=entity_color(len(entities))))
         seen_names[_plain(name)] = entity_id
     return entities
 
@@ -170,19 +180,77 @@ def shot_duration(value: float, repairs: Repairs, where: str) -> float:
     return value
 
 
-def fit_durations(durations: Sequence[float], total: float, fps: int,
-                  minimum: float = 1.0) -> list[float]:
-    """``durations`` scaled so that they sum to ``total`` seconds, each at least
-    ``minimum`` and at most 600 s, in hundredths of a second, the round-off given to the
-    longest."""
+def fit_durations(durations: Sequence[float], total: float, floors: Sequence[float],
+                  cap: float = FORMAT_MAX_SHOT_SECONDS) -> list[float]:
+    """``durations`` (all > 0) scaled by one factor so that they sum to ``total`` seconds,
+    each kept within its floor and ``cap``, in hundredths of a second (the round-off spread
+    over those with room). ValueError when the floors or the cap leave no such fit: drop
+    or split shots first (see :func:`min_shot_seconds`)."""
     if not durations:
         return []
-    floor = min(minimum, total / len(durations))
-    scale = total / sum(durations)
-    fitted = [min(600.0, max(floor, round(d * scale, 2))) for d in durations]
-    longest = max(range(len(fitted)), key=fitted.__getitem__)
-    fitted[longest] = round(max(floor, fitted[longest] + total - sum(fitted)), 2)
-    return fitted
+    n = len(durations)
+    units = round(total * 100)
+    low = [math.ceil(f * 100 - 1e-6) for f in floors]
+    high = math.floor(cap * 100 + 1e-6)
+    if sum(low) > units or n * high < units or max(low) > high:
+        raise ValueError(f"{n} shot(s) cannot fill {total:g} s within their floors and cap")
+
+    def filled(scale: float) -> list[float]:
+        return [min(high, max(lo, d * scale)) for d, lo in zip(durations, low, strict=True)]
+
+    lo_scale, hi_scale = 0.0, max(high / d for d in durations)
+    for _ in range(100):  # the scale at which the clamped durations fill ``total``
+        middle = (lo_scale + hi_scale) / 2
+        lo_scale, hi_scale = (middle, hi_scale) if sum(filled(middle)) < units \
+            else (lo_scale, middle)
+    exact = filled(hi_scale)
+    fitted = [max(lo, min(high, math.floor(v))) for v, lo in zip(exact, low, strict=True)]
+    by_remainder = sorted(range(n), key=lambda i: exact[i] - fitted[i], reverse=True)
+    while sum(fitted) != units:  # whole hundredths to those with room, largest share first
+        step = 1 if sum(fitted) < units else -1
+        for i in by_remainder:
+            if sum(fitted) != units and low[i] <= fitted[i] + step <= high:
+                fitted[i] += step
+    return [v / 100 for v in fitted]
+
+
+def min_shot_seconds(times: Sequence[float], fps: int) -> float:
+    """The shortest duration, in hundredths of a second up to one second, at which a shot
+    with keyframes at ``times`` gets at least 2 frames with each keyframe on a frame of its
+    own, whatever round-off the shots before it carry in (one frame more or less); one
+    second when none is (closer keyframes are then dropped by :func:`complete_keyframes`)."""
+    wanted = len(set(times))
+    for hundredths in range(1, 101):
+        frames = hundredths / 100 * fps
+        if frames < MIN_SHOT_FRAMES + 1e-3:  # a margin for the round-off of summed seconds
+            continue
+        possible = range(math.floor(frames - 1e-3), math.floor(frames + 1e-3) + 2)
+        if all(len({round(t * (n - 1)) for t in times}) == wanted for n in possible):
+            return hundredths / 100
+    return 1.0
+
+
+def frame_counts(durations: Sequence[float], fps: int) -> list[int]:
+    """The frames each shot of ``durations`` gets in a film, the round-off carried from
+    shot to shot exactly as the storyboard counts them (``storyboard.timing``)."""
+    from types import SimpleNamespace
+
+    from storyboard.timing import shot_frame_counts
+
+    shots = [(None, SimpleNamespace(duration=d)) for d in durations]
+    film = SimpleNamespace(format=SimpleNamespace(fps=fps), iter_shots=lambda: iter(shots))
+    return shot_frame_counts(film)
+
+
+def transition_seconds(wanted: float, frames: Sequence[int], seconds: Sequence[float],
+                       fps: int) -> float:
+    """``wanted`` seconds of transition, at most a quarter of the shorter of the shots it
+    joins (``frames`` and ``seconds`` of both), in frames and in seconds: then the
+    transitions in and out of a shot together never take more than half of it."""
+    limit = min(min(seconds) / 4, min(frames) // 4 / fps)
+    if wanted <= limit:
+        return wanted
+    return math.floor(limit * 100 + 1e-9) / 100
 
 
 def keyframe_times(times: Sequence[float], duration: float, repairs: Repairs,

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import logging
+import random
+import time
 
 import pytest
 from openai_server import OpenAIServer, Reply
 
-from agents.chat_models import LLMSettings, make_chat_model, read_config, resolve_settings
+from agents.chat_models import (
+    LLMSettings,
+    call_with_retries,
+    key_note,
+    make_chat_model,
+    read_config,
+    resolve_settings,
+)
 from storyboard.errors import UserError
 
 SECRET = "sk-test-0123456789-secret"
@@ -75,26 +84,116 @@ def test_local_server_needs_no_key():
         assert server.requests[0]["model"] == "llama3"
 
 
-@pytest.mark.parametrize("status", [429, 500, 503])
-def test_429_and_5xx_are_retried_then_succeed(status):
-    with OpenAIServer() as server:
-        server.push(Reply.error(status), Reply.error(status), Reply.text("finally"))
-        env = {"OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": SECRET}
-        model = make_chat_model(resolve_settings("openai:m", env=env, max_retries=2), env=env)
-        assert model.invoke("hi").content == "finally"
-        assert len(server.requests) == 3
+def model_for(server, **overrides):
+    env = {"OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": SECRET}
+    settings = resolve_settings("openai:m", env=env, **overrides)
+    return settings, make_chat_model(settings, env=env)
 
 
-def test_retries_are_bounded():
+def test_the_client_itself_never_retries():
     import openai
 
     with OpenAIServer() as server:
-        server.push(*[Reply.error(500)] * 5)
-        env = {"OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": SECRET}
-        model = make_chat_model(resolve_settings("openai:m", env=env, max_retries=1), env=env)
+        server.push(Reply.error(500), Reply.text("too late"))
+        _, model = model_for(server, max_retries=3)
         with pytest.raises(openai.InternalServerError):
             model.invoke("hi")
-        assert len(server.requests) == 2
+        assert len(server.requests) == 1  # retries are call_with_retries', within the budget
+
+
+@pytest.mark.parametrize("status", [429, 500, 503])
+def test_429_and_5xx_are_retried_then_succeed(status):
+    waits: list[float] = []
+    with OpenAIServer() as server:
+        server.push(Reply.error(status), Reply.error(status), Reply.text("finally"))
+        settings, model = model_for(server, max_retries=2)
+        answer = call_with_retries(lambda timeout: model.invoke("hi", timeout=timeout),
+                                   settings, time.monotonic() + 30, sleep=waits.append)
+        assert answer.content == "finally" and len(server.requests) == 3
+    assert waits == [0.01, 0.01]  # retry-after-ms: 10
+
+
+def test_retries_are_bounded_and_back_off_with_jitter():
+    import openai
+
+    waits: list[float] = []
+    with OpenAIServer() as server:
+        server.push(*[Reply(status=500)] * 5)  # no retry-after: exponential backoff
+        settings, model = model_for(server, max_retries=2)
+        with pytest.raises(openai.InternalServerError):
+            call_with_retries(lambda timeout: model.invoke("hi", timeout=timeout), settings,
+                              time.monotonic() + 30, sleep=waits.append,
+                              rng=random.Random(1))
+        assert len(server.requests) == 3
+    assert 0.375 <= waits[0] <= 0.5 and 0.75 <= waits[1] <= 1.0
+
+
+def test_a_retry_after_longer_than_the_budget_is_not_waited_for():
+    import openai
+
+    waits: list[float] = []
+    with OpenAIServer(lambda request: Reply(status=429, headers={"retry-after": "4"})) as server:
+        settings, model = model_for(server, max_retries=5)
+        with pytest.raises(openai.RateLimitError):
+            call_with_retries(lambda timeout: model.invoke("hi", timeout=timeout), settings,
+                              time.monotonic() + 1, sleep=waits.append)
+        assert len(server.requests) == 1 and waits == []
+
+
+def test_each_try_gets_at_most_the_time_left():
+    timeouts: list[float] = []
+    settings = resolve_settings("openai:m", env={}, request_timeout=100)
+    start = time.monotonic()
+    call_with_retries(timeouts.append, settings, start + 5)
+    assert 0 < timeouts[0] <= 5
+    with pytest.raises(TimeoutError):
+        call_with_retries(timeouts.append, settings, start - 1)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", float("nan"), float("inf")])
+def test_timeouts_must_be_finite(value):
+    with pytest.raises(UserError, match="finite"):
+        resolve_settings("openai:m", llm_timeout=value, env={})
+    with pytest.raises(UserError, match="finite"):
+        resolve_settings("openai:m", env={"DIRECTOR_LLM_TIMEOUT": str(value)})
+    with pytest.raises(UserError, match="finite"):
+        resolve_settings("openai:m", env={}, request_timeout=value)
+
+
+@pytest.mark.parametrize("overrides, words", [
+    ({"request_timeout": -1}, "must be positive"),
+    ({"request_timeout": "soon"}, "must be a number"),
+    ({"max_retries": 1.5}, "must be a number"),
+    ({"max_retries": True}, "must be a number"),
+    ({"temperature": float("nan")}, "finite"),
+    ({"base_url": 5}, "must be text"),
+    ({"api_key": "sk-x"}, "unknown LLM setting"),
+])
+def test_every_override_is_checked(overrides, words):
+    with pytest.raises(UserError, match=words) as caught:
+        resolve_settings("openai:m", env={}, **overrides)
+    assert "\n" not in str(caught.value) and "sk-x" not in str(caught.value)
+
+
+def test_a_server_named_only_by_the_project_config_never_gets_the_key(tmp_path, caplog):
+    caplog.set_level(logging.INFO)
+    with OpenAIServer() as server:
+        (tmp_path / "director.toml").write_text(
+            f'llm = "openai:m"\nbase_url = "{server.base_url}"\n')
+        env = {"OPENAI_API_KEY": SECRET}
+        settings = resolve_settings(project=tmp_path, env=env)
+        assert settings.base_url_from_config
+        server.push(Reply.text("ok"), Reply.text("ok"))
+        assert make_chat_model(settings, env=env).invoke("hi").content == "ok"
+        assert SECRET not in server.headers[0]["authorization"]
+        assert "OPENAI_API_KEY is not sent to" in caplog.text and SECRET not in caplog.text
+        assert key_note(settings, env) is not None
+        # the same URL named by the environment too: the user chose it, the key goes
+        env = {**env, "OPENAI_BASE_URL": server.base_url}
+        trusted = resolve_settings(project=tmp_path, env=env)
+        assert not trusted.base_url_from_config and key_note(trusted, env) is None
+        make_chat_model(trusted, env=env).invoke("hi")
+        assert server.headers[1]["authorization"] == f"Bearer {SECRET}"
 
 
 def test_the_key_is_sent_but_never_logged(caplog, capsys):
@@ -102,8 +201,10 @@ def test_the_key_is_sent_but_never_logged(caplog, capsys):
     with OpenAIServer() as server:
         server.push(Reply.error(500), Reply.text("ok"))
         env = {"OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": SECRET}
-        model = make_chat_model(resolve_settings("openai:m", env=env), env=env)
-        assert model.invoke("hi").content == "ok"
+        settings = resolve_settings("openai:m", env=env)
+        model = make_chat_model(settings, env=env)
+        assert call_with_retries(lambda timeout: model.invoke("hi", timeout=timeout), settings,
+                                 time.monotonic() + 30).content == "ok"
         assert server.headers[0]["authorization"] == f"Bearer {SECRET}"
         assert SECRET not in repr(model) and SECRET not in str(model.model_dump())
     captured = capsys.readouterr()

@@ -8,22 +8,28 @@ import pytest
 
 from agents.repair import (
     CAMERA_SIZES,
+    FORMAT_MAX_SHOT_SECONDS,
     TRANSITIONS,
     EntityIndex,
     Repairs,
     build_entities,
     choose,
     complete_keyframes,
+    entity_color,
     fit_durations,
+    frame_counts,
     keyframe_times,
+    min_shot_seconds,
     placements,
     relations,
     repair_box,
     shot_duration,
     slugify,
+    transition_seconds,
 )
 from agents.schemas import EntityDraft, PlacementDraft, RelationDraft
-from storyboard import Entity, Format
+from storyboard import Entity, Format, validate
+from storyboard.timing import shot_frame_counts
 
 FMT = Format(width=640, height=360, fps=24)
 
@@ -125,11 +131,73 @@ def test_impossible_durations_become_four_seconds(value, expected):
 
 
 def test_fit_durations_keeps_the_requested_length():
-    fitted = fit_durations([4, 4, 8, 3.3], 600.0, 24)
+    fitted = fit_durations([4, 4, 8, 3.3], 600.0, [0.09] * 4)
     assert sum(fitted) == pytest.approx(600.0)
     assert fitted[2] > fitted[0]
-    many = fit_durations([4.0] * 7, 10.0, 24)
+    many = fit_durations([4.0] * 7, 10.0, [0.09] * 7)
     assert sum(many) == pytest.approx(10.0) and min(many) > 0
+
+
+def test_fit_durations_never_passes_the_longest_shot_the_format_allows():
+    fitted = fit_durations([4, 4, 4, 1000], 1800.0, [0.09] * 4)
+    assert sum(fitted) == pytest.approx(1800.0)
+    assert max(fitted) <= FORMAT_MAX_SHOT_SECONDS == 600.0
+    assert fitted[3] == 600.0 and fitted[0] == fitted[1] == fitted[2]  # the rest spread
+    with pytest.raises(ValueError, match="cannot fill"):
+        fit_durations([4, 4], 1201.0, [0.09] * 2)
+
+
+def test_fit_durations_keeps_every_shot_at_its_floor():
+    fitted = fit_durations([4, 4, 4, 0.5], 1.0, [0.13, 0.09, 0.09, 0.09])
+    assert sum(fitted) == pytest.approx(1.0)
+    assert fitted[0] >= 0.13 and min(fitted) >= 0.09
+    with pytest.raises(ValueError, match="cannot fill"):
+        fit_durations([4.0] * 12, 1.0, [0.09] * 12)
+
+
+@pytest.mark.parametrize("times", [(0, 1), (0, 0.5, 1), (0, 0.5, 0.53, 1), (0, 0.001, 1)])
+@pytest.mark.parametrize("fps", [24, 25, 30])
+def test_min_shot_seconds_gives_each_keyframe_its_own_frame_after_any_carry(times, fps):
+    seconds = min_shot_seconds(times, fps)
+    assert seconds * fps >= 2
+    for before in (0.0, 0.013, 0.021, 0.5 / fps, 0.99 / fps):  # round-off carried in
+        frames = frame_counts([before, seconds], fps)[1] if before else \
+            frame_counts([seconds], fps)[0]
+        indices = {round(t * (frames - 1)) for t in times}
+        assert frames >= 2
+        if seconds < 1.0:  # closer keyframes than a second's frames can part are dropped
+            assert len(indices) == len(times)
+
+
+def test_frame_counts_are_the_storyboards_own():
+    durations = [0.09, 0.1, 1.02, 4.02, 0.09, 2.5]
+    board = validate({"title": "t", "format": {"fps": 24}, "scenes": [
+        {"id": "a", "setting": "x", "shots": [
+            {"id": f"s{i}", "duration": d, "keyframes": [{"t": 0, "prompt": "x"},
+                                                         {"t": 1, "prompt": "x"}]}
+            for i, d in enumerate(durations)]}]})
+    assert frame_counts(durations, 24) == shot_frame_counts(board)
+
+
+def test_a_transition_is_at_most_a_quarter_of_the_shorter_shot_it_joins():
+    assert transition_seconds(0.5, (96, 96), (4.0, 4.0), 24) == 0.5
+    assert transition_seconds(0.5, (24, 96), (1.0, 4.0), 24) == 0.25
+    short = transition_seconds(0.5, (9, 96), (0.37, 4.0), 24)
+    assert round(short * 24 + 0.5) // 1 <= 9 // 4 and short <= 0.37 / 4
+    assert transition_seconds(0.5, (2, 3), (0.09, 0.13), 24) == 0.0
+
+
+def test_one_slug_and_one_colour_for_both_directors():
+    import agents.offline as offline
+
+    assert not hasattr(offline, "slug") and not hasattr(offline, "color")
+    board = offline.plan_offline("Mia and Tom walk to the lighthouse.")
+    assert [e.color for e in board.entities] == [entity_color(i)
+                                                 for i in range(len(board.entities))]
+    drafts = [EntityDraft(name=n, appearance="x") for n in ("Mia", "Tom", "Fox")]
+    assert [e.color for e in build_entities(drafts, Repairs())] == [entity_color(i)
+                                                                    for i in range(3)]
+    assert slugify("A" * 60) == "a" * 40
 
 
 def test_keyframe_times_in_seconds_are_normalised():
