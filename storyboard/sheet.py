@@ -305,7 +305,7 @@ def _draw_header(draw: ImageDraw.ImageDraw | None, storyboard: Storyboard, width
         seconds = sum(shot.duration for _, shot in storyboard.iter_shots())
         shots = sum(len(scene.shots) for scene in storyboard.scenes)
         facts = (f"{_clock(film_frame_count(storyboard) / fmt.fps)} running time"
-                 f" ({film_frame_count(storyboard)} frames; shots total {seconds:g} s)"
+                 f" ({film_frame_count(storyboard)} frames; shots total {round(seconds, 2):g} s)"
                  f"  ·  {fmt.width}×{fmt.height} at {fmt.fps} fps"
                  f"  ·  {len(storyboard.scenes)} scenes, {shots} shots  ·  seed {storyboard.seed}")
         if draw:
@@ -380,10 +380,10 @@ def _draw_shot_info(draw: ImageDraw.ImageDraw, storyboard: Storyboard, row: Shot
     if shot.transition == "cut":
         entry = "← cut"
     else:
-        entry = (f"← {shot.transition} {shot.transition_duration:g} s"
+        entry = (f"← {shot.transition} {round(shot.transition_duration, 2):g} s"
                  f" ({timing.transition_frames} frames)")
     lines = [
-        (f"{shot.duration:g} s  ·  {timing.frames} frames", body, INK),
+        (f"{round(shot.duration, 2):g} s  ·  {timing.frames} frames", body, INK),
         (f"{_clock(timing.start / fps)} → {_clock(timing.end / fps)}", small, MUTED),
         (f"{shot.camera.size}  ·  {shot.camera.movement}", body, INK),
         (entry, body, INK),
