@@ -843,7 +843,7 @@ def make_shot(n: int, plan: ShotPlan, duration: float, config: DirectorConfig, r
         keyframes.append({"t": t, "prompt": prompt, "layout": layout, "relations": relations_json})
     coverage_note = f" ({plan.size} on {plan.focus.name})" if plan.coverage and plan.focus else ""
     return {"id": f"shot-{n + 1}", "description": trim(plan.text, 280) + coverage_note,
-            "duration": duration, "camera": {"size": plan.size, "movement": movement},
+            "duration": round(duration, 4), "camera": {"size": plan.size, "movement": movement},
             "transition": "cut", "narration": "" if plan.coverage else trim(plan.unit.narration),
             "keyframes": keyframes}
 
