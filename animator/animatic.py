@@ -838,13 +838,14 @@ class AnimaticAnimator(Animator):
     """Previz frames from layouts, with no model: fast, deterministic, offline.
 
     ``captions`` draws the keyframe prompt and shot id at the top; ``labels`` draws
-    entity name tags.
+    entity name tags. Frames are drawn one by one, so a large ``batch_size`` only holds
+    more frames in memory at once (64 in-between jobs are ~660 MB at 640x360): keep it small.
     """
 
     name = "animatic"
 
     def __init__(self, *, captions: bool = True, labels: bool = True,
-                 max_inbetweens: int = 15, batch_size: int = 64) -> None:
+                 max_inbetweens: int = 15, batch_size: int = 4) -> None:
         self.captions = captions
         self.labels = labels
         self._capabilities = Capabilities(max_inbetweens=max_inbetweens, batch_size=batch_size)
