@@ -57,7 +57,7 @@ from animator.base import (
 )
 from storyboard.fonts import fit_text, font
 
-CODE_VERSION = "4"
+CODE_VERSION = "5"
 """Bump when a change to this file changes the pixels it draws."""
 
 RGB = tuple[float, float, float]
@@ -245,8 +245,10 @@ class _BackgroundCache:
 
 
 def _paint_background(setting: str, time_of_day: str, width: int, height: int,
-                      camera_size: str) -> Background:
-    """The world canvas for a scene, at the magnification of ``camera_size``."""
+                      camera_size: str, sky_light: bool = True) -> Background:
+    """The world canvas for a scene, at the magnification of ``camera_size``. Without
+    ``sky_light`` the sky has no sun or moon of its own (the shot shows one as an entity);
+    the scenery is the same either way."""
     look = look_of(setting, time_of_day)
     m0 = CAMERA_SIZE.get(camera_size, CAMERA_SIZE["medium"])
     full = width * m0 * WORLD_W * height * m0 * WORLD_H
@@ -267,15 +269,18 @@ def _paint_background(setting: str, time_of_day: str, width: int, height: int,
     sky = canvas[:horizon]
     if look.phase == "night" or look.scenery == "space":
         _stars(canvas, horizon, rng, density=3.0 if look.scenery == "space" else 1.0)
+    glow = None  # (x, y, radius, core, halo); its random draw is made either way
     if look.phase == "night":
-        _glow(sky, cw * rng.uniform(0.36, 0.64), horizon * 0.62, unit * 0.04,
-              (246, 242, 220), (120, 140, 200))
+        glow = (cw * rng.uniform(0.36, 0.64), horizon * 0.62, unit * 0.04,
+                (246, 242, 220), (120, 140, 200))
     elif look.phase in ("dusk", "dawn") and look.scenery != "interior":
-        _glow(sky, cw * rng.uniform(0.34, 0.5), horizon * 0.97, unit * 0.09,
-              (255, 226, 150), (255, 140, 60))
+        glow = (cw * rng.uniform(0.34, 0.5), horizon * 0.97, unit * 0.09,
+                (255, 226, 150), (255, 140, 60))
     elif look.scenery not in ("interior", "space"):
-        _glow(sky, cw * rng.uniform(0.34, 0.5), horizon * 0.6, unit * 0.045,
-              (255, 252, 230), (255, 240, 180))
+        glow = (cw * rng.uniform(0.34, 0.5), horizon * 0.6, unit * 0.045,
+                (255, 252, 230), (255, 240, 180))
+    if glow and sky_light:
+        _glow(sky, *glow)
 
     image = Image.fromarray(np.clip(canvas, 0, 255).astype(np.uint8))
     draw = ImageDraw.Draw(image)
@@ -808,6 +813,10 @@ SHAPES: dict[str, Shape] = {
 """How a word of an entity's name draws it (places and objects; characters are figures)."""
 
 
+SKY_LIGHTS = frozenset({"moon", "sun"})
+"""Entity name words that replace the sky's own moon or sun glow."""
+
+
 def shape_of(entity: EntityBox) -> Shape:
     """How to draw an entity: a figure for a character, else the shape of the last word of
     its name found in SHAPES ("tree house" is a house), else a block or a soft place."""
@@ -872,8 +881,10 @@ class AnimaticAnimator(Animator):
     def render(self, request: FrameRequest) -> Frame:
         """One frame: the background seen through the camera, the blocking, the caption."""
         width, height = request.width, request.height
+        sky_light = not any(word in SKY_LIGHTS for e in request.layout
+                            for word in re.findall(r"[a-z]+", e.name.lower()))
         world = background(request.setting, request.time_of_day, width, height,
-                           request.camera_size)
+                           request.camera_size, sky_light)
         image, horizon = self._view(world, request, width, height)
 
         draw = ImageDraw.Draw(image)

@@ -189,13 +189,31 @@ def test_places_and_sky_objects_have_shapes_not_rectangles(name, kind):
     box = (0.2, 0.2, 0.8, 0.8)
     frame = animatic.render(request(layout=(entity(box, color="#ff00ff", kind=kind,
                                                    name=name),)))
-    plain = animatic.render(request(layout=()))
+    # the reference shows the same entity, tucked into a corner (a sun or moon entity
+    # replaces the sky's own glow, so an empty layout would have another sky)
+    plain = animatic.render(request(layout=(entity((0.0, 0.94, 0.03, 1.0), color="#ff00ff",
+                                                   kind=kind, name=name),)))
     # near the top corners of the box (a tenth in), where even a rounded block would be
     # filled, the background shows
     for x, y in ((0.26, 0.26), (0.74, 0.26)):
         assert np.array_equal(frame[_px(x, y)], plain[_px(x, y)]), (name, x, y)
     inner = (slice(_px(0, 0.55)[0], _px(0, 0.78)[0]), slice(_px(0.45, 0)[1], _px(0.55, 0)[1]))
     assert np.abs(frame[inner].astype(int) - plain[inner]).sum(axis=2).mean() > 60, name
+
+
+def test_a_moon_entity_replaces_the_night_sky_moon_and_keeps_the_scenery():
+    animatic = AnimaticAnimator(captions=False, labels=False)
+    corner = (0.0, 0.94, 0.03, 1.0)
+    night = {"time_of_day": "night", "width": 256, "height": 144}
+    with_moon = animatic.render(request(layout=(entity(corner, kind="object", name="Moon"),),
+                                        **night))
+    with_rock = animatic.render(request(layout=(entity(corner, kind="object", name="Rock"),),
+                                        **night))
+    sky = (slice(0, round(0.5 * 144)), slice(None))
+    glow = with_rock[sky].astype(int) - with_moon[sky]  # the sky's own moon and its halo
+    assert (glow.sum(axis=2) > 30).sum() > 200
+    ground = (slice(round(0.75 * 144), round(0.9 * 144)), slice(round(0.1 * 256), None))
+    assert np.array_equal(with_moon[ground], with_rock[ground])  # the same trees and ground
 
 
 def test_water_is_a_band_with_a_lighter_far_edge():
