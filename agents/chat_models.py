@@ -16,6 +16,7 @@ Retries are ours, not the OpenAI client's (:func:`call_with_retries`), so that e
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import json
 import logging
@@ -280,17 +281,21 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
     HTTP date), in seconds; None when it asks for none."""
     try:
         if headers.get("retry-after-ms"):
-            return max(0.0, float(headers["retry-after-ms"]) / 1000)
-        value = headers.get("retry-after")
-        if not value:
+            wait = float(headers["retry-after-ms"]) / 1000
+        elif headers.get("retry-after"):
+            value = headers["retry-after"]
+            try:
+                wait = float(value)
+            except ValueError:
+                when = email.utils.parsedate_to_datetime(value)
+                if when.tzinfo is None:  # HTTP dates are GMT
+                    when = when.replace(tzinfo=datetime.timezone.utc)
+                wait = when.timestamp() - time.time()
+        else:
             return None
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            when = email.utils.parsedate_to_datetime(value)
-            return max(0.0, when.timestamp() - time.time())
     except (TypeError, ValueError, OverflowError):
         return None
+    return wait if wait > 0 else None  # 0 or a past date: no wait asked, back off as usual
 
 
 def redact(text: str, env: Mapping[str, str] | None = None) -> str:

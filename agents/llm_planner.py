@@ -224,8 +224,9 @@ class _Conversation:
             return (f"the model server at {where} gave no {step} in time ({retries};"
                     " raise request_timeout or --llm-timeout for slow local models)")
         if isinstance(error, openai.AuthenticationError):
-            return (f"the model server at {where} refused the API key (HTTP 401):"
-                    " check OPENAI_API_KEY")
+            withheld = key_note(self.settings)
+            return (f"the model server at {where} refused the request (HTTP 401): "
+                    + (withheld if withheld else "check OPENAI_API_KEY"))
         if isinstance(error, openai.NotFoundError):
             return (f"the model server at {where} does not know model"
                     f" {self.settings.model_name!r} or the chat-completions path (HTTP 404)")
@@ -631,8 +632,10 @@ def _drop_duplicate_shots(scenes: list[_ScenePlan], repairs: Repairs, seen: set[
             signature = shot_signature(shot.description, (p for _, p in shot.keyframes))
             if signature in seen and (kept or j < len(scene.shots) - 1):
                 repairs.add("repeated shot dropped", f"scenes[{i}].shots[{j}]")
-                if kept:
-                    kept[-1].duration = round(kept[-1].duration + shot.duration, 2)
+                if kept:  # within the format's cap: a film with no requested length is not
+                    # fitted again
+                    kept[-1].duration = round(min(FORMAT_MAX_SHOT_SECONDS,
+                                                  kept[-1].duration + shot.duration), 2)
                 continue
             seen.add(signature)
             kept.append(shot)

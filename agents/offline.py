@@ -763,6 +763,13 @@ def plan_offline(request: str, *, seed: int = 0,
             scenes[n - 1]["setting"] if n else None) or implied_setting(units) or (
             "an open landscape")
 
+    if length is not None:  # a shot needs 3 frames for its keyframes: keep as many as fit
+        keep = max(1, round(length * config.fps) // 3)
+        plans = plans[:keep]
+        for scene in scenes:
+            scene["shots"] = [i for i in scene["shots"] if i < keep]
+        scenes = [scene for scene in scenes if scene["shots"]]
+
     # durations in whole frames: about 4 s a shot, or the requested length exactly
     weights = [min(6.0, max(3.0, 2.8 + 0.12 * len(p.unit.tokens))) if p.coverage == 0 else 4.0
                for p in plans]
@@ -781,9 +788,10 @@ def plan_offline(request: str, *, seed: int = 0,
         shorter = min(frames[first], frames[first - 1] if first else frames[first])
         scene["shots"] = [shots[i] for i in scene["shots"]]
         same_time = n and scene["time_of_day"] == scenes[n - 1]["time_of_day"]
-        scene["shots"][0]["transition"] = "crossfade" if same_time else "fade"
-        scene["shots"][0]["transition_duration"] = min(
-            round(0.5 * config.fps), shorter // 4) / config.fps
+        length = min(round(0.5 * config.fps), shorter // 4)  # frames
+        kind = "crossfade" if same_time else "fade"
+        scene["shots"][0]["transition"] = kind if length else "cut"  # no zero-length fade
+        scene["shots"][0]["transition_duration"] = length / config.fps
 
     style = next((s for s in STYLES if s in text.lower()), None)
     return Storyboard.model_validate({

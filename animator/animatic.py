@@ -182,7 +182,7 @@ PAN, TILT, ZOOM = 0.16, 0.12, 1.4
 
 
 WORLD_PIXELS = 25_000_000
-"""Most pixels of a world canvas (75 MB): a 1920x1080 frame's fit at every camera size; a
+"""Most pixels of a world canvas (100 MB): a 1920x1080 frame's fit at every camera size; a
 larger one is painted at a lower resolution (``Background.scale``)."""
 CACHE_BYTES = 512 * 2**20
 """Most bytes of world canvases kept between frames (least recently used go first)."""
@@ -200,7 +200,7 @@ class Background:
 
     @property
     def nbytes(self) -> int:
-        return self.image.width * self.image.height * 3
+        return self.image.width * self.image.height * 4  # Pillow keeps RGB in 4 bytes
 
 
 class _BackgroundCache:

@@ -11,6 +11,7 @@ from openai_server import OpenAIServer, Reply
 
 from agents.chat_models import (
     LLMSettings,
+    _retry_after,
     call_with_retries,
     key_note,
     make_chat_model,
@@ -210,3 +211,20 @@ def test_the_key_is_sent_but_never_logged(caplog, capsys):
     captured = capsys.readouterr()
     assert caplog.records, "debug logging was on, so the client logged something"
     assert SECRET not in caplog.text + captured.out + captured.err
+
+
+@pytest.mark.parametrize("headers, wait", [
+    ({"retry-after": "0"}, None), ({"retry-after-ms": "0"}, None),
+    ({"retry-after": "Mon, 01 Jan 2001 00:00:00 GMT"}, None),  # a date in the past
+    ({"retry-after": "2.5"}, 2.5), ({"retry-after-ms": "1500"}, 1.5), ({}, None),
+    ({"retry-after": "soon"}, None),
+])
+def test_retry_after_asks_for_a_wait_only_when_positive(headers, wait):
+    assert _retry_after(headers) == wait
+
+
+def test_a_retry_after_date_without_a_zone_is_read_as_gmt():
+    import email.utils
+
+    future = email.utils.formatdate(time.time() + 30, usegmt=False).replace(" -0000", "")
+    assert 25 < _retry_after({"retry-after": future}) <= 31

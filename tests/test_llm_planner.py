@@ -624,3 +624,29 @@ def test_a_project_configs_server_never_gets_the_key(server, tmp_path, monkeypat
     assert all(SECRET not in h.get("authorization", "") for h in server.headers)
     assert any("OPENAI_API_KEY is not sent to" in n for n in result.notes)
     assert SECRET not in " ".join(result.notes)
+
+
+def test_a_401_from_a_project_configs_server_says_the_key_was_withheld(server, tmp_path,
+                                                                      monkeypatch):
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.delenv("DIRECTOR_LLM", raising=False)
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    (tmp_path / "director.toml").write_text(
+        f'llm = "openai:m"\nbase_url = "{server.base_url}"\nmax_retries = 0\n')
+    server.responder = lambda request: Reply(status=401)
+    with pytest.raises(UserError) as caught:
+        plan_with_notes("a fox learns to fly", project=tmp_path)
+    message = str(caught.value)
+    assert "HTTP 401" in message and "OPENAI_API_KEY is not sent to" in message
+    assert SECRET not in message
+
+
+def test_repeated_shots_merge_within_the_shot_length_cap(server, settings):
+    shot = {**GOOD_PLAN["scenes"][0]["shots"][0], "duration": 60}  # 12 x 60 s: over the cap
+    plan = {**GOOD_PLAN, "scenes": [{**GOOD_PLAN["scenes"][0],
+                                     "shots": [dict(shot) for _ in range(12)]}]}
+    server.push(Reply.json(plan))
+    server.responder = film_model()
+    board, notes = planned(server, settings)
+    assert [s.duration for _, s in board.iter_shots()] == [600]
+    assert any("repeated shot dropped" in n for n in notes)

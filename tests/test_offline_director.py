@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agents import plan
-from agents.offline import plan_offline
+from agents.offline import DirectorConfig, plan_offline
 from storyboard import Storyboard, UserError, timeline, validate
 
 FOX_STORY = ("A fox lives in a snowy forest. One night she watches an owl fly over the moon. "
@@ -450,3 +450,12 @@ def test_a_transition_is_at_most_a_quarter_of_either_shot_it_joins(request_text)
             assert span.transition_frames <= shorter // 4, (i, span)
             assert span.transition_frames >= 1  # still a visible transition
         assert span.head + span.tail <= span.frames
+
+
+@pytest.mark.parametrize("fps", [1, 2, 3, 4, 6, 12])
+def test_a_transition_too_short_for_a_frame_is_a_cut(fps):
+    board = plan_offline("A 3-second film. A fox sleeps at night. In the morning the fox wakes"
+                         " in the forest. At dusk the owl flies.", config=DirectorConfig(fps=fps))
+    for _, shot in board.iter_shots():
+        if shot.transition != "cut":
+            assert round(shot.transition_duration * fps) >= 1, (fps, shot.id)
