@@ -10,9 +10,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import agents
+from agents.llm_planner import PlanResult
 from director.execute import RenderReport
 from storyboard import Storyboard, diff, json_schema, load, save, validate
 
@@ -102,11 +104,18 @@ def render(storyboard: Storyboard, output: str | os.PathLike = "film.mp4", *,
 
 def make(request: str, output: str | os.PathLike = "film.mp4", *,
          project: str | os.PathLike | None = None, llm: str | None = None,
-         llm_timeout: float | None = None, seed: int = 0, **render_options) -> RenderReport:
-    """Plan a film from a plain-language request, then :func:`render` it."""
+         llm_timeout: float | None = None, seed: int = 0,
+         on_plan: Callable[[PlanResult], None] | None = None,
+         **render_options) -> RenderReport:
+    """Plan a film from a plain-language request, then :func:`render` it. The output is
+    checked before planning; ``on_plan`` sees the plan (storyboard and planner notes)
+    before rendering starts."""
     project = project if project is not None else default_project(output)
     check_render_target(output, project=project, audio=render_options.get("audio"),
                         animator=render_options.get("animator", "animatic"),
                         report=render_options.get("report"))
-    board = plan(request, llm=llm, seed=seed, llm_timeout=llm_timeout, project=project)
-    return render(board, output, project=project, **render_options)
+    planned = plan_with_notes(request, llm=llm, seed=seed, llm_timeout=llm_timeout,
+                              project=project)
+    if on_plan is not None:
+        on_plan(planned)
+    return render(planned.storyboard, output, project=project, **render_options)

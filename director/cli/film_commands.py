@@ -60,16 +60,16 @@ def make(request: str, output: str, project: str | None, report: str | None, wor
          llm_timeout: float | None, seed: int) -> None:
     """Plan a film from a plain-language REQUEST and render it."""
     project = project or str(api.default_project(output))
-    api.check_render_target(output, project=project, audio=audio, animator=animator,
-                            report=report)
-    result = api.plan_with_notes(request, llm=llm, seed=seed, llm_timeout=llm_timeout,
-                                 project=project)
-    for note in result.notes:
-        click.echo(f"note: {note}", err=True)
-    board = result.storyboard
-    click.echo(f"planned {board.title!r}: {describe(board)}", err=True)
-    outcome = api.render(board, output, project=project, report=report, workers=workers,
-                         animator=animator, title=title, audio=audio)
+
+    def show(planned) -> None:
+        for note in planned.notes:
+            click.echo(f"note: {note}", err=True)
+        board = planned.storyboard
+        click.echo(f"planned {board.title!r}: {describe(board)}", err=True)
+
+    outcome = api.make(request, output, project=project, llm=llm, llm_timeout=llm_timeout,
+                       seed=seed, on_plan=show, report=report, workers=workers,
+                       animator=animator, title=title, audio=audio)
     _finish(outcome, f"\nproject: {project} (storyboard, store, reports)")
 
 
