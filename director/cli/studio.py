@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import socket
 
 import click
 
@@ -33,6 +34,7 @@ def studio(project: str, host: str, port: int, animator: str, llm: str | None, w
     """Serve the studio: chat, player, contact sheet, storyboard editor and versions."""
     if importlib.util.find_spec("gradio") is None:
         raise UserError(f"the studio needs Gradio, which is not installed: {INSTALL}")
+    _check_port(host, port)
     from director.studio.app import serve
     from director.studio.settings import Settings
     from director.studio.workspace import Workspace
@@ -47,3 +49,13 @@ def studio(project: str, host: str, port: int, animator: str, llm: str | None, w
                    err=True)
     click.echo(f"studio for {workspace.root} on http://{host}:{port} (Ctrl+C stops it)")
     serve(workspace, host=host, port=port, share=share)
+
+
+def _check_port(host: str, port: int) -> None:
+    """UserError, before the slow start of Gradio, when ``host:port`` cannot be listened on."""
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as error:
+        raise UserError(f"cannot listen on {host}:{port}: {error.strerror or error};"
+                        f" choose another with --port") from None

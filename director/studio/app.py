@@ -37,12 +37,14 @@ def build(workspace: Workspace):
     handlers = Handlers(workspace)
     settings = workspace.settings
 
-    with gr.Blocks(title="director studio") as page:
+    with gr.Blocks(title="director studio", analytics_enabled=False) as page:
         watching = gr.State(None)
         timer = gr.Timer(0.5, active=False)
         with gr.Row(elem_id="header"):
-            gr.Markdown(f"# 🎬 director studio\n`{workspace.root}`", elem_id="title")
-            notice = gr.Markdown("", elem_id="notice")
+            gr.Markdown(f"# director studio\n`{workspace.root}`", elem_id="title")
+            with gr.Column(elem_id="messages"):
+                error = gr.Markdown("", elem_id="error")
+                notice = gr.Markdown("", elem_id="notice")
         with gr.Row(equal_height=False):
             with gr.Column(scale=4, min_width=340, elem_id="chat-column"):
                 chat = gr.Chatbot(label="Chat", elem_id="chat", height=430,
@@ -65,13 +67,12 @@ def build(workspace: Workspace):
                 sheet = gr.Image(label="Contact sheet", elem_id="sheet", type="filepath",
                                  interactive=False, buttons=["fullscreen", "download"])
         with gr.Tabs(elem_id="tabs"):
-            with gr.Tab("Versions", elem_id="versions-tab"):
-                with gr.Row():
-                    versions = gr.Radio(label="Versions (newest first) and the chat turn that"
-                                              " made each", elem_id="versions", scale=3)
-                    with gr.Column(scale=2):
-                        compare = gr.Markdown("", elem_id="compare")
-                        restore = gr.Button("Restore this version", elem_id="restore")
+            with gr.Tab("Versions", elem_id="versions-tab"), gr.Row():
+                versions = gr.Radio(label="Versions (newest first) and the chat turn that"
+                                          " made each", elem_id="versions", scale=3)
+                with gr.Column(scale=2):
+                    compare = gr.Markdown("", elem_id="compare")
+                    restore = gr.Button("Restore this version", elem_id="restore")
             with gr.Tab("Storyboard JSON", elem_id="editor-tab"):
                 editor = gr.Code(language="json", elem_id="editor", lines=18, max_lines=30,
                                  label="The current version's storyboard: edit it, then Apply")
@@ -91,7 +92,7 @@ def build(workspace: Workspace):
                                     minimum=1, elem_id="workers")
                 save_settings = gr.Button("Save settings", elem_id="save-settings", scale=0)
 
-        components = {"chat": chat, "request": request, "notice": notice,
+        components = {"chat": chat, "request": request, "error": error, "notice": notice,
                       "progress": progress, "film": film, "film_label": film_label,
                       "sheet": sheet, "editor": editor, "edit_message": edit_message,
                       "versions": versions, "compare": compare, "report": report,
@@ -158,5 +159,5 @@ def serve(workspace: Workspace, *, host: str = "127.0.0.1", port: int = 7860,
     return page.launch(server_name=host, server_port=port, share=share,
                        allowed_paths=[str(workspace.root)], prevent_thread_lock=not block,
                        theme=gr.themes.Soft(primary_hue="indigo", neutral_hue="slate"),
-                       css=css, ssr_mode=False, show_error=True, quiet=not block,
-                       footer_links=["settings"], pwa=False, mcp_server=False)
+                       css=css, ssr_mode=False, show_error=True, quiet=not share,
+                       footer_links=[], pwa=False, mcp_server=False)

@@ -16,13 +16,9 @@ from storyboard import to_json
 from storyboard.errors import UserError
 
 Update = dict[str, Any]
-"""Parts of the page by name: chat, request, notice, progress, film, film_label, sheet,
+"""Parts of the page by name: chat, request, error, notice, progress, film, film_label, sheet,
 editor, edit_message, versions, compare, report, render_button, settings, polling,
 watching (the id of the job this page waits for, or None)"""
-
-PARTS = ("chat", "request", "notice", "progress", "film", "film_label", "sheet", "editor",
-         "edit_message", "versions", "compare", "report", "render_button", "settings",
-         "polling", "watching")
 
 
 class Handlers:
@@ -69,7 +65,7 @@ class Handlers:
         try:
             job = self.workspace.chat(message)
         except UserError as error:
-            return {"notice": views.error_markdown(error)}
+            return _failed(error)
         return self._started(job, chat=self.workspace.transcript.messages(), request="")
 
     def apply_edit(self, text: str) -> Update:
@@ -85,7 +81,7 @@ class Handlers:
         try:
             job = self.workspace.render_latest()
         except UserError as error:
-            return {"notice": views.error_markdown(error)}
+            return _failed(error)
         return self._started(job)
 
     def compare(self, version: int | None) -> Update:
@@ -99,11 +95,11 @@ class Handlers:
 
     def restore(self, version: int | None) -> Update:
         if version is None:
-            return {"notice": "**Pick a version to restore in the list first.**"}
+            return _failed(UserError("pick a version to restore in the list first"))
         try:
             job = self.workspace.restore(int(version))
         except UserError as error:
-            return {"notice": views.error_markdown(error)}
+            return _failed(error)
         return self._started(job)
 
     def configure(self, animator: str, llm: str, workers: Any) -> Update:
@@ -113,9 +109,9 @@ class Handlers:
             settings = ws.configure(ws.settings.with_changes(animator=animator, llm=llm,
                                                              workers=workers))
         except UserError as error:
-            return {"notice": views.error_markdown(error), "settings": ws.settings}
+            return {**_failed(error), "settings": ws.settings}
         llm_name = settings.llm or "the configured LLM (offline unless one is set)"
-        return {"notice": f"Settings saved: the {settings.animator} animator,"
+        return {"error": "", "notice": f"Settings saved: the {settings.animator} animator,"
                           f" {settings.workers} workers, {llm_name}.",
                 "settings": settings}
 
@@ -129,16 +125,16 @@ class Handlers:
             return {"progress": job.progress.markdown()}
         update = self.refresh()
         if job.error is not None:
-            update["notice"] = views.error_markdown(UserError(job.error))
+            update.update(_failed(UserError(job.error)))
         else:
-            update["notice"] = job.result.answer if job.result else ""
+            update.update(error="", notice=job.result.answer if job.result else "")
             if job.result is not None and job.result.report is not None:
                 update["report"] = views.report_markdown(job.result.report)
         return update
 
     # -- helpers -------------------------------------------------------------------------------
     def _started(self, job, **parts: Any) -> Update:
-        return {"notice": "", "progress": job.progress.markdown(), "polling": True,
+        return {"error": "", "notice": "", "progress": job.progress.markdown(), "polling": True,
                 "watching": job.id, **parts}
 
     def _latest_report(self) -> RenderReport | None:
@@ -149,6 +145,10 @@ class Handlers:
             except (OSError, ValueError):
                 continue
         return None
+
+
+def _failed(error: UserError) -> Update:
+    return {"error": views.error_markdown(error), "notice": ""}
 
 
 def _film_label(current) -> str:

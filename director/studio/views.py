@@ -25,13 +25,19 @@ def made_answer(planned, version: int | None, report: RenderReport) -> str:
     return "\n".join(lines)
 
 
-def revised_answer(revision, version: int | None) -> str:
+def revised_answer(revision) -> str:
     """What a revision changed, in words, and how much was made again."""
-    said = [line for line in _lines(revision.described) if line]
-    if not said:
-        return f"Nothing to change: v{version} stays as it is ({jobs_line(revision.report)})."
-    head = f"Revised into v{version}: {jobs_line(revision.report)}."
-    return "\n".join([head, *[f"- {line}" for line in said]])
+    lines = [f"Revised into v{revision.version}: {jobs_line(revision.report)}."]
+    lines += [f"- {line}" for line in revision.described]
+    lines += [f"- note: {note}" for note in revision.notes]
+    return "\n".join(lines)
+
+
+def unchanged_answer(revision) -> str:
+    """A revision whose operations left the storyboard as it was."""
+    said = "; ".join(revision.described)
+    return (f"Nothing changed: v{revision.version} already is like that"
+            f"{f' ({said})' if said else ''}.")
 
 
 def rendered_answer(version: int | None, before: int | None, report: RenderReport) -> str:
@@ -41,9 +47,9 @@ def rendered_answer(version: int | None, before: int | None, report: RenderRepor
     return f"Saved the edited storyboard as v{version} and rendered it: {jobs_line(report)}."
 
 
-def restored_answer(restored: int, version: int | None, revision) -> str:
+def restored_answer(restored: int, revision) -> str:
     """The answer to a restore."""
-    return f"Restored v{restored} as v{version}: {jobs_line(revision.report)}."
+    return f"Restored v{restored} as v{revision.version}: {jobs_line(revision.report)}."
 
 
 def error_answer(message: str) -> str:
@@ -85,6 +91,3 @@ def diff_markdown(version: int, latest: int, changes: StoryboardDiff) -> str:
     lines += [f"- {line}" for line in changes.summary()]
     return "\n".join(lines)
 
-
-def _lines(described) -> list[str]:
-    return [described] if isinstance(described, str) else list(described)

@@ -2,10 +2,11 @@
 
 Every action calls the Python API (``api.make``, ``api.revise``, ``api.render``,
 ``api.restore``): the studio holds no planning, revising or rendering of its own. Actions
-that make frames run as background jobs (one at a time per project); their films and
-contact sheets are kept per version under ``DIR/studio/``:
+that make frames run as background jobs (one at a time per project). The film is made
+where the command line makes it (``NAME.mp4`` beside ``NAME.director``, or where it was
+last made); a copy of it and the contact sheet are kept per version under ``DIR/studio/``:
 
-    DIR/studio/films/v0003.mp4 (+ .vtt)    the film of each version rendered here
+    DIR/studio/films/v0003.mp4 (+ .vtt)    a copy of each version's film made here
     DIR/studio/sheets/v0003.png            its contact sheet
     DIR/studio/chat.json                   the chat transcript
 """
@@ -15,9 +16,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import threading
 from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ from pathlib import Path
 from director import api
 from director.execute import RenderReport
 from director.project import Project
+from director.session import film_record
 from director.studio import views
 from director.studio.captions import write_vtt
 from director.studio.jobs import Job, JobRunner
@@ -32,7 +34,7 @@ from director.studio.settings import Settings
 from director.studio.transcript import Transcript
 from storyboard import Storyboard
 from storyboard.errors import UserError
-from storyboard.io import writable_dir
+from storyboard.io import atomic_path, writable_dir
 
 _NUMBER = re.compile(r"^v(\d+)\.json$")
 
@@ -195,37 +197,39 @@ class Workspace:
             job.progress.step("rendering")
 
         job.progress.step("planning the storyboard")
-        with self._rendering() as target:
-            report = api.make(message, target, project=self.root, llm=self.settings.llm,
-                              on_plan=on_plan, progress=job.progress,
+        with _project_lock(self.project):
+            report = api.make(message, self._film_output(), project=self.root,
+                              llm=self.settings.llm, on_plan=on_plan, progress=job.progress,
                               **self.settings.render_options())
-            version = self._publish(job, target, report)
+            version = self._publish(job, report)
         return Outcome(version, views.made_answer(planned[0], version, report), report)
 
     def _revise(self, job: Job, message: str) -> Outcome:
         job.progress.step("revising the storyboard")
-        with self._rendering() as target:
-            revision = api.revise(self.root, message, llm=self.settings.llm, output=target,
+        with _project_lock(self.project):
+            revision = api.revise(self.root, message, llm=self.settings.llm,
                                   progress=job.progress, **self.settings.render_options())
-            version = self._publish(job, target, revision.report)
-        return Outcome(version, views.revised_answer(revision, version), revision.report)
+            if not revision.changed:
+                return Outcome(revision.version, views.unchanged_answer(revision))
+            version = self._publish(job, revision.report)
+        return Outcome(version, views.revised_answer(revision), revision.report)
 
     def _render(self, job: Job, board: Storyboard) -> Outcome:
         job.progress.step("rendering")
         before = self.latest_version()
-        with self._rendering() as target:
-            report = api.render(board, target, project=self.root, progress=job.progress,
-                                **self.settings.render_options())
-            version = self._publish(job, target, report)
+        with _project_lock(self.project):
+            report = api.render(board, self._film_output(), project=self.root,
+                                progress=job.progress, **self.settings.render_options())
+            version = self._publish(job, report)
         return Outcome(version, views.rendered_answer(version, before, report), report)
 
     def _restore(self, job: Job, version: int) -> Outcome:
         job.progress.step(f"restoring v{version}")
-        with self._rendering() as target:
-            revision = api.restore(self.root, version, output=target, progress=job.progress,
+        with _project_lock(self.project):
+            revision = api.restore(self.root, version, progress=job.progress,
                                    **self.settings.render_options())
-            current = self._publish(job, target, revision.report)
-        return Outcome(current, views.restored_answer(version, current, revision), revision.report)
+            current = self._publish(job, revision.report)
+        return Outcome(current, views.restored_answer(version, revision), revision.report)
 
     # -- helpers -------------------------------------------------------------------------------
     def _start(self, title: str, message: str | None,
@@ -244,30 +248,27 @@ class Workspace:
         elif job.result is not None:
             self.transcript.add("assistant", job.result.answer)
 
-    def _rendering(self):
-        """A lock on the project for the duration of one render, and the temporary name
-        the film is rendered to before it is published under its version's name."""
-        return _RenderTarget(self.project, self.films)
+    def _film_output(self) -> Path:
+        """Where the project's film goes: where it was last made (``director revise``
+        renders there too), else ``NAME.mp4`` beside ``NAME.director``."""
+        return Path(film_record(self.project)["output"])
 
-    def _publish(self, job: Job, target: Path, report: RenderReport) -> int | None:
-        """Keep the rendered film (and its subtitles) as the newest version's film and draw
-        that version's contact sheet. A failed render raises UserError; the films of
-        earlier versions stay as they were."""
+    def _publish(self, job: Job, report: RenderReport) -> int:
+        """Keep a copy of the rendered film (with its subtitles as WebVTT) as the newest
+        version's film in the studio, and draw that version's contact sheet. A failed
+        render raises UserError; the films of earlier versions stay as they were."""
         version = self.latest_version()
         if not report.ok:
             raise UserError(f"the render of v{version} failed: {report.failure_summary()}")
-        if version is None:
-            return None
         job.progress.step("publishing the film")
-        if target.is_file():
-            film = self.films / f"v{version:04d}.mp4"
-            srt = target.with_suffix(".srt")
-            vtt = film.with_suffix(".vtt")
-            if srt.is_file():
-                write_vtt(srt, vtt)
-            else:
-                vtt.unlink(missing_ok=True)
-            os.replace(target, film)
+        film = self.films / f"v{version:04d}.mp4"
+        with atomic_path(film) as tmp:
+            shutil.copyfile(report.output, tmp)
+        srt = Path(report.output).with_suffix(".srt")
+        if srt.is_file():
+            write_vtt(srt, film.with_suffix(".vtt"))
+        else:
+            film.with_suffix(".vtt").unlink(missing_ok=True)
         self.sheet(version)
         return version
 
@@ -287,27 +288,6 @@ def _project_lock(project: Project) -> threading.Lock:
     """One render per project folder at a time in this process."""
     with _PROJECT_LOCKS_LOCK:
         return _PROJECT_LOCKS.setdefault(project.root.resolve(), threading.Lock())
-
-
-class _RenderTarget:
-    """``with _RenderTarget(project, films) as target:`` holds the project's lock and
-    removes whatever of the temporary film is left at the end."""
-
-    def __init__(self, project: Project, films: Path) -> None:
-        self.project, self.target = project, films / ".rendering.mp4"
-        self._lock = _project_lock(project)
-
-    def __enter__(self) -> Path:
-        self._lock.__enter__()
-        return self.target
-
-    def __exit__(self, *exc) -> None:
-        try:
-            for leftover in (self.target, self.target.with_suffix(".srt")):
-                with suppress(FileNotFoundError):
-                    leftover.unlink()
-        finally:
-            self._lock.__exit__(*exc)
 
 
 def parse_storyboard(text: str) -> Storyboard:
