@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
-from director.execute import RenderReport
+from director.report import RenderReport
 from director.project import Project
 from storyboard import Storyboard, diff
 from storyboard.edits import Operation, apply, describe, dump, parse_operations
