@@ -25,7 +25,7 @@ from director.video import count_frames
 from storyboard.errors import UserError
 from tests.animators import SolidAnimator
 
-REQUEST = "A fox runs across a snowy field."
+REQUEST = "A fox runs across a snowy field. An owl watches from a pine."
 
 
 def finish(handlers: Handlers, update: dict, timeout: float = 120) -> dict:
@@ -71,7 +71,7 @@ def test_the_first_message_plans_and_renders_a_film(made):
     assert film == root / "studio" / "films" / "v0001.mp4"
     assert count_frames(film) > report.format.fps  # a real film, more than a second
     assert subtitles.read_text().startswith("WEBVTT")
-    assert REQUEST.rstrip(".") in subtitles.read_text()
+    assert "A fox runs across a snowy field." in subtitles.read_text()
     assert done["sheet"] == root / "studio" / "sheets" / "v0001.png"
     assert json.loads(done["editor"]) == report.model_dump(mode="json")
     assert [value for _, value in done["versions"][0]] == [1]
@@ -107,20 +107,47 @@ def test_an_invalid_edit_names_its_json_path_and_saves_nothing(project):
 def test_a_valid_edit_becomes_a_new_version_and_reuses_the_rest(project):
     handlers = Handlers(Workspace(project))
     data = json.loads(handlers.load()["editor"])
-    data["entities"][0]["appearance"] = "a white arctic fox with a bushy tail"
+    data["entities"][0]["color"] = "#f4f4f4"
     done = finish(handlers, handlers.apply_edit(json.dumps(data, indent=2)))
     assert "Saved the edited storyboard as v2" in done["notice"]
     assert done["film"][0] == project / "studio" / "films" / "v0002.mp4"
     first = project / "studio" / "films" / "v0001.mp4"
     assert first.is_file() and first.read_bytes() != done["film"][0].read_bytes()
-    assert api.load(project / "storyboards" / "v0002.json").entities[0].appearance == \
-        "a white arctic fox with a bushy tail"
+    assert api.load(project / "storyboards" / "v0002.json").entities[0].color == "#f4f4f4"
     assert "| **all** |" in done["report"]
     reused = json.loads(sorted((project / "reports").glob("*.json"))[-1].read_text())
-    assert reused["jobs"]["reused"] > 0  # the title card at least
+    assert reused["jobs"]["reused"] > 0  # the owl's shot
 
     compare = handlers.compare(1)["compare"]
-    assert "Restoring v1" in compare and "entity fox: appearance changed" in compare
+    assert "Restoring v1" in compare and "entity fox: color changed" in compare
+
+
+def test_later_messages_revise_and_a_restore_remakes_nothing(project):
+    handlers = Handlers(Workspace(project))
+    done = finish(handlers, handlers.send("make the fox white"))
+    answer = done["chat"][-1]["content"]
+    assert answer.startswith("Revised into v2:") and "reused" in answer
+    assert "fox" in answer.split("\n", 1)[1]  # the operation, in words
+    (newest, number), _ = done["versions"][0]
+    assert number == 2 and newest.startswith("v2 · ")
+    assert newest.endswith(" · make the fox white")
+    films = project / "studio" / "films"
+    assert (films / "v0002.mp4").read_bytes() != (films / "v0001.mp4").read_bytes()
+    assert "entity fox" in handlers.compare(1)["compare"]
+
+    restored = finish(handlers, handlers.restore(1))
+    assert restored["notice"].startswith("Restored v1 as v3:")
+    assert "every job reused" in restored["notice"]
+    assert (films / "v0003.mp4").read_bytes() == (films / "v0001.mp4").read_bytes()
+    assert [value for _, value in restored["versions"][0]] == [3, 2, 1]
+    assert "same storyboard" in handlers.compare(1)["compare"]
+
+
+def test_a_message_the_reviser_cannot_map_changes_nothing(project):
+    handlers = Handlers(Workspace(project))
+    done = finish(handlers, handlers.send("zzz qqq"))
+    assert "Could not do that" in done["chat"][-1]["content"] and done["error"]
+    assert [p.name for p in (project / "storyboards").iterdir()] == ["v0001.json"]
 
 
 def test_a_failed_render_says_so_and_keeps_the_earlier_film(project, monkeypatch):
@@ -185,9 +212,9 @@ def test_the_progress_listener_sees_every_job(storyboard_dict, tmp_path):
 
     tracker = ProgressTracker()
     api.render(board, tmp_path / "a.mp4", project=tmp_path / "p", progress=tracker)
-    assert tracker.run.reused == {k: s.total for k, s in first.jobs.by_kind.items()
-                                  if k != "film"} | {"film": 0}
-    assert "| film | 1 | 1 | 0 |" in tracker.markdown()
+    assert tracker.run.reused == {k: s.total for k, s in first.jobs.by_kind.items()}
+    assert tracker.run.done == dict.fromkeys(first.jobs.by_kind, 0)
+    assert "| film | 0 | 0 | 1 |" in tracker.markdown()
 
 
 def test_srt_cues_become_webvtt():

@@ -47,7 +47,8 @@ def build(workspace: Workspace):
                 notice = gr.Markdown("", elem_id="notice")
         with gr.Row(equal_height=False):
             with gr.Column(scale=4, min_width=340, elem_id="chat-column"):
-                chat = gr.Chatbot(label="Chat", elem_id="chat", height=430,
+                chat = gr.Chatbot(show_label=False, elem_id="chat", height=600,
+                                  group_consecutive_messages=False,
                                   placeholder="Describe a film to make it. Then say what to"
                                               " change: *make the fox white*, *cut shot 2*.",
                                   feedback_options=None, buttons=["copy"])
@@ -64,7 +65,8 @@ def build(workspace: Workspace):
                                 height=360, buttons=["download"])
                 render = gr.Button("Render the current version", visible=False,
                                    elem_id="render")
-                sheet = gr.Image(label="Contact sheet", elem_id="sheet", type="filepath",
+                gr.Markdown("Contact sheet", elem_id="sheet-label")
+                sheet = gr.Image(show_label=False, elem_id="sheet", type="filepath",
                                  interactive=False, buttons=["fullscreen", "download"])
         with gr.Tabs(elem_id="tabs"):
             with gr.Tab("Versions", elem_id="versions-tab"), gr.Row():

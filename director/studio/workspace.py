@@ -9,6 +9,7 @@ last made); a copy of it and the contact sheet are kept per version under ``DIR/
     DIR/studio/films/v0003.mp4 (+ .vtt)    a copy of each version's film made here
     DIR/studio/sheets/v0003.png            its contact sheet
     DIR/studio/chat.json                   the chat transcript
+    DIR/studio/versions.json               what made the versions that no chat turn made
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from director.studio.settings import Settings
 from director.studio.transcript import Transcript
 from storyboard import Storyboard
 from storyboard.errors import UserError
-from storyboard.io import atomic_path, writable_dir
+from storyboard.io import atomic_path, atomic_write_text, writable_dir
 
 _NUMBER = re.compile(r"^v(\d+)\.json$")
 
@@ -86,6 +87,7 @@ class Workspace:
         self.films = writable_dir(studio / "films")
         self.sheets = writable_dir(studio / "sheets")
         self.transcript = Transcript(studio / "chat.json")
+        self.labels = studio / "versions.json"
         self.settings = (settings or Settings()).checked(self.root)
         self.jobs = JobRunner()
         self._start_lock = threading.Lock()
@@ -171,8 +173,8 @@ class Workspace:
         Checked before anything starts: StoryboardError lists every problem with its
         JSON path, and nothing is saved."""
         board = parse_storyboard(text)
-        return self._start("rendering the edited storyboard", None,
-                           lambda job: self._render(job, board))
+        return self._start("rendering the edited storyboard", "Apply the edited storyboard",
+                           lambda job: self._render(job, board, "edited by hand"))
 
     def render_latest(self) -> Job[Outcome]:
         """Render the newest version (opened from a project that has no film here yet)."""
@@ -180,12 +182,13 @@ class Workspace:
         if version is None:
             raise UserError("there is no version yet: type a request to make the first")
         board = self.storyboard(version)
-        return self._start(f"rendering v{version}", None, lambda job: self._render(job, board))
+        return self._start(f"rendering v{version}", f"Render v{version}",
+                           lambda job: self._render(job, board, None))
 
     def restore(self, version: int) -> Job[Outcome]:
         """Make ``version`` current again as a new version (reusing what is stored)."""
         self.storyboard(version)  # UserError for a version that does not exist
-        return self._start(f"restoring v{version}", None,
+        return self._start(f"restoring v{version}", f"Restore v{version}",
                            lambda job: self._restore(job, version))
 
     # -- the work of the jobs (in the job's thread) -------------------------------------------
@@ -202,6 +205,7 @@ class Workspace:
                               llm=self.settings.llm, on_plan=on_plan, progress=job.progress,
                               **self.settings.render_options())
             version = self._publish(job, report)
+            self._label(version, f"planned: {message}")
         return Outcome(version, views.made_answer(planned[0], version, report), report)
 
     def _revise(self, job: Job, message: str) -> Outcome:
@@ -214,12 +218,15 @@ class Workspace:
             version = self._publish(job, revision.report)
         return Outcome(version, views.revised_answer(revision), revision.report)
 
-    def _render(self, job: Job, board: Storyboard) -> Outcome:
+    def _render(self, job: Job, board: Storyboard, label: str | None) -> Outcome:
         job.progress.step("rendering")
         before = self.latest_version()
         with _project_lock(self.project):
             report = api.render(board, self._film_output(), project=self.root,
                                 progress=job.progress, **self.settings.render_options())
+            version = self.latest_version()
+            if label is not None and version != before:
+                self._label(version, label)
             version = self._publish(job, report)
         return Outcome(version, views.rendered_answer(version, before, report), report)
 
@@ -232,14 +239,14 @@ class Workspace:
         return Outcome(current, views.restored_answer(version, revision), revision.report)
 
     # -- helpers -------------------------------------------------------------------------------
-    def _start(self, title: str, message: str | None,
-               work: Callable[[Job], Outcome]) -> Job[Outcome]:
+    def _start(self, title: str, message: str, work: Callable[[Job], Outcome]) -> Job[Outcome]:
+        """Start ``work`` as the project's job, with ``message`` as the person's turn in
+        the chat; UserError when a job is running."""
         with self._start_lock:
             if self.jobs.current is not None and self.jobs.current.running:
                 raise UserError(f"{self.jobs.current.title} is still running for this"
                                 f" project: wait for it to finish, then try again")
-            if message is not None:
-                self.transcript.add("user", message)
+            self.transcript.add("user", message)
             return self.jobs.start(title, work, on_end=self._answer)
 
     def _answer(self, job: Job[Outcome]) -> None:
@@ -272,12 +279,28 @@ class Workspace:
         self.sheet(version)
         return version
 
+    def _label(self, version: int, words: str) -> None:
+        """Remember what made ``version`` when it was not a chat turn (a plan, an edit)."""
+        labels = self._labels()
+        labels[str(version)] = words
+        atomic_write_text(self.labels, json.dumps(labels, indent=1) + "\n")
+
+    def _labels(self) -> dict[str, str]:
+        try:
+            data = json.loads(self.labels.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return {k: v for k, v in data.items() if isinstance(v, str)} \
+            if isinstance(data, dict) else {}
+
     def _turn_messages(self) -> dict[int, str]:
+        """What made each version: its chat turn, else what the studio remembered."""
+        messages = {int(k): v for k, v in self._labels().items() if k.isdigit()}
         try:
             turns = api.history(self.root)
         except UserError:
-            return {}
-        return {turn.version: turn.message for turn in turns}
+            return messages
+        return messages | {turn.version: turn.message for turn in turns}
 
 
 _PROJECT_LOCKS: dict[Path, threading.Lock] = {}
