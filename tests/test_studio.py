@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -233,6 +234,21 @@ def test_without_gradio_the_command_says_how_to_install_it(tmp_path):
     assert done.stderr.strip().splitlines() == [
         "error: the studio needs Gradio, which is not installed:"
         " pip install -c constraints.txt -e '.[studio]'"]
+    assert not (tmp_path / "p").exists()
+
+
+def test_share_warns_and_a_busy_port_is_one_line_before_gradio_starts(tmp_path):
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-c", "from director.cli import main; main()", "studio",
+             "--project", str(tmp_path / "p"), "--port", str(port), "--share"],
+            capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    warning, error = done.stderr.strip().splitlines()
+    assert warning.startswith("warning: --share publishes this studio on a public")
+    assert error.startswith(f"error: cannot listen on 127.0.0.1:{port}: ")
+    assert error.endswith("choose another with --port")
     assert not (tmp_path / "p").exists()
 
 
