@@ -89,6 +89,29 @@ def test_a_new_page_shows_the_project_and_its_chat(made):
     assert shown["polling"] is False
 
 
+def test_a_project_made_by_the_command_line_is_rendered_here_reusing_everything(tmp_path):
+    film = tmp_path / "fox.mp4"
+    api.make(REQUEST, film, progress=False)
+    handlers = Handlers(Workspace(tmp_path / "fox.director"))
+    shown = handlers.load()
+    assert shown["film"] == (None, None) and shown["render_button"] is True
+    assert shown["film_label"] == "Film: v1 is not rendered here yet"
+    done = finish(handlers, handlers.render_latest())
+    assert done["notice"].startswith("Rendered v1 (the storyboard is unchanged):")
+    assert "every job reused" in done["notice"]
+    assert done["film"][0].read_bytes() == film.read_bytes()
+    assert done["render_button"] is False
+
+
+def test_a_broken_newest_version_is_shown_to_fix_and_nothing_is_lost(project):
+    broken = project / "storyboards" / "v0001.json"
+    broken.write_text(broken.read_text().replace('"fps": 24', '"fps": "fast"'))
+    shown = Handlers(Workspace(project)).load()
+    assert "format.fps" in shown["error"]
+    assert shown["editor"] == broken.read_text()
+    assert len(shown["chat"]) == 2 and shown["versions"][0][0][1] == 1
+
+
 def test_an_invalid_edit_names_its_json_path_and_saves_nothing(project):
     handlers = Handlers(Workspace(project))
     data = json.loads(handlers.load()["editor"])
