@@ -150,14 +150,14 @@ def test_a_worker_killed_mid_batch_is_restarted_and_the_run_finishes(ray_session
         deadline = time.monotonic() + 60
         while not killed and time.monotonic() < deadline:
             for entry in calls.iterdir():
-                os.kill(int(entry.name), signal.SIGKILL)  # mid-call: each call sleeps 0.4 s
+                os.kill(int(entry.name), signal.SIGKILL)  # mid-call: each call sleeps 0.25 s
                 killed.append(int(entry.name))
                 break
             time.sleep(0.02)
 
     killer = threading.Thread(target=kill_the_first_worker)
     killer.start()
-    _, report = render(tmp_path / "ray", solid(delay=0.4, calls_dir=str(calls)),
+    _, report = render(tmp_path / "ray", solid(delay=0.25, calls_dir=str(calls)),
                        executor="ray", ray_actors=1)
     killer.join()
     assert killed, "no worker call was seen"
