@@ -39,7 +39,7 @@ from director.engines import Engine
 from director.engines.local import LocalEngine
 from director.keys import digest
 from director.policy import Policy
-from director.progress import progress_bars
+from director.progress import ProgressListener, run_progress
 from director.publish import publish_film
 from director.report import Failure, JobCounts, KindStats, RenderReport
 from director.schedule import ScheduleConfig
@@ -49,14 +49,17 @@ __all__ = ["Failure", "JobCounts", "KindStats", "RenderReport", "execute"]
 
 
 def execute(graph: nx.DiGraph, animator: Animator, store: ArtifactStore | Any, *,
-            workers: int = 2, progress: bool = True, output: str | os.PathLike | None = None,
-            report: str | os.PathLike | None = None, executor: str = "local",
-            ray_address: str = "local", ray_actors: int | None = None) -> RenderReport:
+            workers: int = 2, progress: bool | ProgressListener = True,
+            output: str | os.PathLike | None = None, report: str | os.PathLike | None = None,
+            executor: str = "local", ray_address: str = "local",
+            ray_actors: int | None = None) -> RenderReport:
     """Run the jobs of ``graph`` whose artifacts are missing; see the module docstring.
-    ``store`` is an ArtifactStore (a Store) or a Project. ``executor``: ``"local"``
-    (``workers`` threads) or ``"ray"`` (``ray_actors`` animator workers per role, default
-    ``workers``, on the cluster at ``ray_address``: ``"local"`` for a private one on this
-    machine, or ``HOST:PORT``). Returns the report; never raises for a failing job (check
+    ``store`` is an ArtifactStore (a Store) or a Project; ``progress`` shows bars on a
+    terminal (True), or is a listener told where the run stands
+    (``director.progress.RunProgress``). ``executor``: ``"local"`` (``workers`` threads) or
+    ``"ray"`` (``ray_actors`` animator workers per role, default ``workers``, on the
+    cluster at ``ray_address``: ``"local"`` for a private one on this machine, or
+    ``HOST:PORT``). Returns the report; never raises for a failing job (check
     ``report.ok``), but raises UserError for unusable arguments."""
     from director.project import Project
 
@@ -74,7 +77,8 @@ def execute(graph: nx.DiGraph, animator: Animator, store: ArtifactStore | Any, *
 
     start = time.perf_counter()
     policy = Policy(graph, store, batch_size=animator.capabilities.batch_size)
-    with progress_bars(policy.todo(), progress) as advance:
+    reused = {kind: stats.reused for kind, stats in policy.stats.items()}
+    with run_progress(policy.todo(), reused, progress) as advance:
         policy.on_result = advance
         engine.run(policy)
     result = policy.report(time.perf_counter() - start)
