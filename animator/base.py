@@ -16,8 +16,10 @@ in-between model does not re-key keyframes. A backend whose capabilities say
 
 from __future__ import annotations
 
+import importlib
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -123,11 +125,46 @@ class Capabilities(BaseModel):
         False, description="keyframes condition on the references of the entities they show")
 
 
+@dataclass(frozen=True)
+class AnimatorSpec:
+    """How to build an animator again in another process (a Ray worker): its class as
+    ``"module:Class"`` and the keyword options it was built with (plain data)."""
+
+    target: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def build(self) -> Animator:
+        module_name, class_name = self.target.split(":")
+        animator = getattr(importlib.import_module(module_name), class_name)(**self.options)
+        animator._spec = self
+        return animator
+
+
 class Animator(ABC):
     """A backend that makes frames. It loads its models once and keeps them for every
     call; every call is batched, and the same requests give the same frames."""
 
     name: str = "animator"
+    _spec: AnimatorSpec | None = None
+
+    def spec(self) -> AnimatorSpec:
+        """How to build this animator again elsewhere: the spec it was built from
+        (``animator.registry.get_animator`` and :meth:`AnimatorSpec.build` record it),
+        else its class with no options."""
+        cls = type(self)
+        return self._spec or AnimatorSpec(f"{cls.__module__}:{cls.__qualname__}")
+
+    def role(self, kind: str) -> str:
+        """The role (model) that makes frame jobs of ``kind`` (keyframe, interpolate,
+        clip): on a cluster, each role gets its own workers. By default each kind is a
+        role; a backend whose kinds share one model returns one name for them."""
+        return kind
+
+    def worker_resources(self, role: str) -> dict[str, float]:
+        """What one worker of ``role`` holds on a cluster: ``num_cpus``, ``num_gpus``
+        (fractions allowed) and custom resources by name. One CPU by default; a GPU
+        backend returns e.g. ``{"num_cpus": 1, "num_gpus": 1}`` for its GPU roles."""
+        return {"num_cpus": 1}
 
     @abstractmethod
     def fingerprint(self) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import importlib
 import inspect
 from typing import Any
 
-from animator.base import Animator
+from animator.base import Animator, AnimatorSpec
 from storyboard.errors import UserError
 
 BACKENDS: dict[str, str] = {
@@ -36,4 +36,4 @@ def get_animator(name: str, **options: Any) -> Animator:
             f"the {name} animator has no option {', '.join(map(repr, unknown))}:"
             f" its options are {', '.join(accepted) or 'none'}"
         )
-    return cls(**options)
+    return AnimatorSpec(target, dict(options)).build()
