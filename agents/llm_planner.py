@@ -90,6 +90,10 @@ class PlanResult:
 
     storyboard: Storyboard
     notes: list[str] = field(default_factory=list)
+    model_steps: list[str] = field(default_factory=list)
+    """the planning steps the model's answers filled ('plan', 'layout of scenes[0]...')"""
+    offline_steps: list[str] = field(default_factory=list)
+    """the steps the offline director filled instead"""
 
 
 MAX_PLANNED_SHOTS = 24
@@ -290,7 +294,7 @@ class LLMPlanner:
         board = self._storyboard(head, scenes, layouts, seed, counts, repairs)
         notes[:0] = repairs.summary()
         notes += chat.notes + steps.summary()
-        return PlanResult(board, notes)
+        return PlanResult(board, notes, steps.by_model, steps.by_offline)
 
     # -- stage (a) -------------------------------------------------------------------
     @staticmethod
