@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from agents.chat_models import resolve_settings  # noqa: E402
 from agents.llm_planner import LLMPlanner  # noqa: E402
 from agents.structured_output import WORKED  # noqa: E402
-from storyboard import validate  # noqa: E402
+from storyboard import UserError, validate  # noqa: E402
 
 REQUEST = "A fox learns to fly. An owl teaches it from the branch of an old oak."
 
@@ -84,7 +84,13 @@ def main() -> None:
         settings = resolve_settings("openai:local", base_url=f"http://127.0.0.1:{port}/v1",
                                     llm_timeout=args.llm_timeout, env={})
         started = time.monotonic()
-        result = LLMPlanner(settings).plan(args.request)
+        try:
+            result = LLMPlanner(settings).plan(args.request)
+        except UserError as error:
+            print(f"request: {args.request!r}  --llm-timeout {args.llm_timeout:g}")
+            print(f"no storyboard after {time.monotonic() - started:.1f} s: error: {error}")
+            print(f"request format the server took: {WORKED.get(settings.base_url, '-')}")
+            return
         seconds = time.monotonic() - started
         validate(result.storyboard)
     finally:
