@@ -19,7 +19,8 @@ from director.execute import RenderReport
 from storyboard import Storyboard, diff, json_schema, load, save, validate
 
 __all__ = [
-    "check_render_target", "default_project", "diff", "json_schema", "load", "make", "plan",
+    "check_render_target", "default_project", "diff", "evaluate", "json_schema", "load", "make",
+    "plan",
     "plan_with_notes", "render", "save", "sheet", "validate",
 ]
 
@@ -119,3 +120,38 @@ def make(request: str, output: str | os.PathLike = "film.mp4", *,
     if on_plan is not None:
         on_plan(planned)
     return render(planned.storyboard, output, project=project, **render_options)
+
+
+def evaluate(film: str | os.PathLike, *, storyboard: Storyboard | str | os.PathLike | None = None,
+             project: str | os.PathLike | None = None,
+             clip_model: str | os.PathLike | None = None,
+             reference: str | os.PathLike | None = None, stride: int | None = None,
+             output: str | os.PathLike | None = None, html: str | os.PathLike | None = None):
+    """Measure a film (``director.evaluate``): frame consistency, CLIPSIM, entity
+    consistency, layout adherence and PSNR/SSIM, offline. The storyboard (a document, a
+    file, or the latest version in ``project``) gives the shots, prompts and boxes; without
+    one only the figures that need none are measured. ``clip_model``: a folder or a Hugging
+    Face id in the local cache (default ``openai/clip-vit-base-patch32``). Writes the JSON
+    report to ``output`` and the HTML page to ``html`` when given; returns the report."""
+    from director.evaluate import evaluate as measure
+    from storyboard.errors import UserError
+
+    name = None
+    if storyboard is not None and project is not None:
+        raise UserError("give the storyboard or the project it is in, not both")
+    if project is not None:
+        from director.project import Project
+
+        if not Path(project).is_dir():
+            raise UserError(f"no such project folder: {str(project)!r}")
+        folder = Project(project)
+        latest = folder.latest_path()
+        if latest is None:
+            raise UserError(f"the project {str(project)!r} holds no storyboard yet")
+        storyboard, name = load(latest), str(latest)
+    elif storyboard is not None and not isinstance(storyboard, Storyboard):
+        storyboard, name = load(storyboard), str(storyboard)
+    elif storyboard is not None:
+        name = storyboard.title
+    return measure(film, storyboard=storyboard, storyboard_name=name, clip_model=clip_model,
+                   reference=reference, stride=stride, output=output, html=html)

@@ -54,8 +54,18 @@ def save_clip(folder: Path, model: CLIPModel, tokenizer, processor) -> Path:
     return folder
 
 
-def train(model: CLIPModel, tokenizer, processor, images, texts, steps: int = 60) -> CLIPModel:
-    """A few steps of CLIP's own contrastive loss on matching (image, text) pairs."""
+def train(model: CLIPModel, tokenizer, processor, images, texts, steps: int = 20) -> CLIPModel:
+    """A few steps of CLIP's own contrastive loss on matching (image, text) pairs (on one
+    thread: a model this small gains nothing from more, and loses much on a busy machine)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return _train(model, tokenizer, processor, images, texts, steps)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _train(model: CLIPModel, tokenizer, processor, images, texts, steps: int) -> CLIPModel:
     pixels = processor(images=list(images), return_tensors="pt")["pixel_values"]
     tokens = tokenizer(list(texts), padding=True, return_tensors="pt")
     optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)

@@ -13,6 +13,7 @@ import traceback
 import click
 
 from director.cli.cache import cache
+from director.cli.eval import eval_command
 from director.cli.film_commands import make, render
 from director.cli.graph import graph
 from director.cli.storyboard_commands import plan, schema, sheet, validate
@@ -30,7 +31,7 @@ def cli(verbose: bool) -> None:
     )
 
 
-for command in (make, render, plan, validate, schema, sheet, graph, cache):
+for command in (make, render, plan, validate, schema, sheet, graph, cache, eval_command):
     cli.add_command(command)
 
 

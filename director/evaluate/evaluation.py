@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from director.evaluate import clipsim, consistency, fidelity
-from director.evaluate.clip import DEFAULT_CLIP, Clip, load_clip
+from director.evaluate.clip import DEFAULT_CLIP, Clip, load_clip, resolve_clip
 from director.evaluate.entities import EntityCrops, crop_frames
 from director.evaluate.frames import choose_stride, film_info, iter_batches
 from director.evaluate.lowest import Lowest
@@ -49,14 +49,18 @@ def _check_output(path: str | os.PathLike | None, suffix: str, what: str) -> Pat
 
 
 def evaluate(film: str | os.PathLike, *, storyboard: Storyboard | None = None,
-             storyboard_name: str | None = None, clip_model: str | os.PathLike = DEFAULT_CLIP,
+             storyboard_name: str | None = None,
+             clip_model: str | os.PathLike | None = None,
              reference: str | os.PathLike | None = None, stride: int | None = None,
              output: str | os.PathLike | None = None, html: str | os.PathLike | None = None,
              clip: Clip | None = None) -> EvalReport:
     """Measure ``film`` (see the package docstring for the figures); write the JSON report
     to ``output`` and the HTML page to ``html`` when given. ``clip``: an already loaded
-    model (else ``clip_model`` is loaded)."""
+    model (else ``clip_model`` is loaded: a folder or a Hugging Face id in the local cache,
+    default :data:`~director.evaluate.clip.DEFAULT_CLIP`)."""
     started = time.perf_counter()
+    if clip is None:
+        resolve_clip(clip_model or DEFAULT_CLIP)
     info = film_info(film)
     if reference is not None:
         other = film_info(reference)
@@ -71,7 +75,7 @@ def evaluate(film: str | os.PathLike, *, storyboard: Storyboard | None = None,
     html = _check_output(html, ".html", "HTML report")
     fidelity.check_available()
     stride = choose_stride(info.frames, stride)
-    clip = clip if clip is not None else load_clip(clip_model)
+    clip = clip if clip is not None else load_clip(clip_model or DEFAULT_CLIP)
 
     measured = _measure(info.path, clip, shots, stride, reference)
     report = _report(info, clip, shots, stride, reference, storyboard_name, measured)
