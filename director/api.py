@@ -126,13 +126,15 @@ def evaluate(film: str | os.PathLike, *, storyboard: Storyboard | str | os.PathL
              project: str | os.PathLike | None = None,
              clip_model: str | os.PathLike | None = None,
              reference: str | os.PathLike | None = None, stride: int | None = None,
-             output: str | os.PathLike | None = None, html: str | os.PathLike | None = None):
+             output: str | os.PathLike | None = None, html: str | os.PathLike | None = None,
+             fvd_model: str | os.PathLike | None = None):
     """Measure a film (``director.evaluate``): frame consistency, CLIPSIM, entity
     consistency, layout adherence and PSNR/SSIM, offline. The storyboard (a document, a
     file, or the latest version in ``project``) gives the shots, prompts and boxes; without
     one only the figures that need none are measured. ``clip_model``: a folder or a Hugging
     Face id in the local cache (default ``openai/clip-vit-base-patch32``). Writes the JSON
-    report to ``output`` and the HTML page to ``html`` when given; returns the report."""
+    report to ``output`` and the HTML page to ``html`` when given; returns the report.
+    ``fvd_model``: an I3D checkpoint (.safetensors) for FVD against ``reference``."""
     from director.evaluate import evaluate as measure
     from storyboard.errors import UserError
 
@@ -154,4 +156,5 @@ def evaluate(film: str | os.PathLike, *, storyboard: Storyboard | str | os.PathL
     elif storyboard is not None:
         name = storyboard.title
     return measure(film, storyboard=storyboard, storyboard_name=name, clip_model=clip_model,
-                   reference=reference, stride=stride, output=output, html=html)
+                   reference=reference, stride=stride, output=output, html=html,
+                   fvd_model=fvd_model)

@@ -316,3 +316,57 @@ def test_wrong_eval_input_is_one_line(capsys, tmp_path, clip_folder, small_board
         assert code == 1 and message in err and err.count("\n") == 1, (extra, err)
     code, _, err = run_cli(capsys, "eval", tmp_path / "none.mp4", "--clip-model", clip_folder)
     assert code == 1 and "no such film" in err
+
+
+# -- FVD: only with a local I3D checkpoint --------------------------------------------------------
+
+
+def test_the_frechet_distance_of_known_gaussians():
+    from director.evaluate.fvd import frechet_distance
+
+    rng = np.random.default_rng(0)
+    a = rng.normal(0, 1, (4000, 3))
+    assert frechet_distance(a, a) == pytest.approx(0.0, abs=1e-9)
+    shift = np.array([3.0, 0.0, 4.0])
+    assert frechet_distance(a, a + shift) == pytest.approx(25.0, abs=1e-6)  # |shift|^2
+    # one dimension: (mu1 - mu2)^2 + (sigma1 - sigma2)^2
+    x = rng.normal(0, 1, (20000, 1))
+    assert frechet_distance(x, 3 * x + 1) == pytest.approx(1 + 4, rel=0.02)
+
+
+def test_fvd_is_measured_with_a_local_i3d_checkpoint_and_zero_against_itself(
+        tiny, tmp_path, monkeypatch):
+    import torch
+    from safetensors.torch import save_file
+
+    from director.evaluate import fvd
+    from director.evaluate.i3d import I3D
+
+    torch.manual_seed(0)
+    weights = tmp_path / "i3d.safetensors"
+    save_file(I3D().state_dict(), weights)
+    film = tmp_path / "film.mp4"
+    write_clip([np.roll(pattern("gradient"), 3 * i, axis=1) for i in range(32)], film, fps=8)
+    monkeypatch.setattr(fvd, "SIZE", 32)  # I3D's own 224x224 is slow on a CPU
+    report = evaluate(film, clip=tiny, reference=film, fvd_model=weights)
+    assert report.figures["fvd"].value == pytest.approx(0.0, abs=1e-6)
+    assert report.figures["fvd"].details == {"clips": 2, "clip_frames": 16}
+    assert "fvd" not in report.not_computed
+
+
+def test_fvd_checks_its_checkpoint_before_any_work(tiny, tmp_path):
+    import torch
+    from safetensors.torch import save_file
+
+    film = tmp_path / "film.mp4"
+    write_clip([pattern("gradient")] * 4, film, fps=8)
+    pickled = tmp_path / "i3d.pt"
+    pickled.write_bytes(b"not read")
+    other = tmp_path / "other.safetensors"
+    save_file({"weight": torch.zeros(2)}, other)
+    with pytest.raises(UserError, match="needs --reference"):
+        evaluate(film, clip=tiny, fvd_model=other)
+    with pytest.raises(UserError, match=".safetensors file"):
+        evaluate(film, clip=tiny, reference=film, fvd_model=pickled)
+    with pytest.raises(UserError, match="does not hold I3D weights"):
+        evaluate(film, clip=tiny, reference=film, fvd_model=other)

@@ -60,20 +60,22 @@ def show(report) -> None:
 @click.option("--stride", type=int, default=None,
               help="Evaluate every N-th frame. Default: every frame up to 1800, then as"
                    " many as that.")
+@click.option("--fvd-model", type=click.Path(dir_okay=False), default=None,
+              help="An I3D checkpoint (.safetensors) to measure FVD against --reference.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="The JSON report. Default: NAME.eval.json beside the film.")
 @click.option("--html", type=click.Path(dir_okay=False), default=None,
               help="The HTML report. Default: NAME.eval.html beside the film.")
 def eval_command(film: str, project: str | None, storyboard: str | None, clip_model: str,
-                 reference: str | None, stride: int | None, output: str | None,
-                 html: str | None) -> None:
+                 reference: str | None, stride: int | None, fvd_model: str | None,
+                 output: str | None, html: str | None) -> None:
     """Measure FILM: frame consistency, CLIPSIM, entity consistency, layout adherence,
     PSNR/SSIM; offline. Without --project or --storyboard only the figures that need no
     storyboard are measured."""
     json_default, html_default = default_outputs(film)
     report = api.evaluate(film, project=project, storyboard=storyboard, clip_model=clip_model,
-                          reference=reference, stride=stride, output=output or json_default,
-                          html=html or html_default)
+                          reference=reference, stride=stride, fvd_model=fvd_model,
+                          output=output or json_default, html=html or html_default)
     show(report)
     click.echo(f"report -> {output or json_default}, {html or html_default}"
                f" ({report.frames_evaluated} of {report.frames} frames, {report.seconds:.1f} s)")

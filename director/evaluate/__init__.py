@@ -13,12 +13,14 @@ Figures (each defined in the JSON report beside its value):
   elsewhere (``entities``);
 - ``psnr`` and ``ssim``: against a reference film of the same length, else frame to frame
   as a flicker measure (``fidelity``);
-- FVD is not computed; the report says why.
+- ``fvd``: only with the user's I3D checkpoint and a reference film (``fvd``, ``i3d``);
+  otherwise the report says why it was not computed.
 
 Without a storyboard only the figures that need none are measured (consistency,
 PSNR/SSIM). Modules: ``frames`` (reading, stride), ``clip`` (loading), ``shots`` (which
 shot and request each frame shows), ``summary`` (per shot and film), ``report`` (JSON),
-``html`` (the page), ``evaluation`` (the pass that ties them together).
+``html`` (the page), ``lowest`` (the lowest-scoring frames' thumbnails), ``evaluation``
+(the pass that ties them together).
 """
 
 from director.evaluate.evaluation import evaluate

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
-from director.evaluate import clipsim, consistency, fidelity
+from director.evaluate import clipsim, consistency, fidelity, fvd
 from director.evaluate.clip import DEFAULT_CLIP, Clip, load_clip, resolve_clip
 from director.evaluate.entities import EntityCrops, crop_frames
 from director.evaluate.frames import choose_stride, film_info, iter_batches
 from director.evaluate.lowest import Lowest
-from director.evaluate.report import EvalReport, Series, Shot
+from director.evaluate.report import EvalReport, Figure, Series, Shot
 from director.evaluate.shots import FilmShots
 from director.evaluate.summary import frame_figure, pair_figure
 from storyboard.errors import UserError
@@ -33,9 +33,9 @@ WHOLE_FILM = "film"
 """The owner of every frame when no storyboard is given: one shot, no boundaries."""
 NO_STORYBOARD = ("no storyboard given (--project or --storyboard): the prompts and boxes"
                  " the frames were made from are unknown")
-FVD_REASON = ("not computed: FVD needs an I3D video network's weights, which are not"
-              " bundled and cannot be downloaded here, and a set of real videos to compare"
-              " with; this version does not compute it")
+NO_FVD_MODEL = ("not computed: no --fvd-model given (FVD needs the weights of an I3D video"
+                " network as .safetensors, which are neither bundled nor downloaded, and a"
+                " --reference film to compare with)")
 
 
 def _check_output(path: str | os.PathLike | None, suffix: str, what: str) -> Path | None:
@@ -53,9 +53,11 @@ def evaluate(film: str | os.PathLike, *, storyboard: Storyboard | None = None,
              clip_model: str | os.PathLike | None = None,
              reference: str | os.PathLike | None = None, stride: int | None = None,
              output: str | os.PathLike | None = None, html: str | os.PathLike | None = None,
-             clip: Clip | None = None) -> EvalReport:
+             fvd_model: str | os.PathLike | None = None, clip: Clip | None = None
+             ) -> EvalReport:
     """Measure ``film`` (see the package docstring for the figures); write the JSON report
-    to ``output`` and the HTML page to ``html`` when given. ``clip``: an already loaded
+    to ``output`` and the HTML page to ``html`` when given. ``fvd_model``: an I3D
+    checkpoint (.safetensors) for FVD against ``reference``. ``clip``: an already loaded
     model (else ``clip_model`` is loaded: a folder or a Hugging Face id in the local cache,
     default :data:`~director.evaluate.clip.DEFAULT_CLIP`)."""
     started = time.perf_counter()
@@ -74,11 +76,15 @@ def evaluate(film: str | os.PathLike, *, storyboard: Storyboard | None = None,
     output = _check_output(output, ".json", "evaluation report")
     html = _check_output(html, ".html", "HTML report")
     fidelity.check_available()
+    if fvd_model is not None and reference is None:
+        raise UserError("--fvd-model needs --reference: FVD compares the film with another")
+    i3d = fvd.load_i3d(fvd_model) if fvd_model is not None else None
     stride = choose_stride(info.frames, stride)
     clip = clip if clip is not None else load_clip(clip_model or DEFAULT_CLIP)
 
     measured = _measure(info.path, clip, shots, stride, reference)
     report = _report(info, clip, shots, stride, reference, storyboard_name, measured)
+    _add_fvd(report, i3d, info, reference)
     report.seconds = round(time.perf_counter() - started, 3)
     if output is not None:
         report.write(output)
@@ -219,9 +225,24 @@ def _report(info, clip: Clip, shots: FilmShots | None, stride: int, reference,
         report.shots = [Shot(id=s.id, scene=s.scene, start=s.start, end=s.end,
                              transition=s.transition, description=s.description,
                              narration=s.narration) for s in shots.shots]
-    report.not_computed["fvd"] = FVD_REASON
     report.lowest = [frame for keeper in found.lowest.values() for frame in keeper.frames()]
     return report
+
+
+def _add_fvd(report: EvalReport, i3d, info, reference) -> None:
+    if i3d is None:
+        report.not_computed["fvd"] = NO_FVD_MODEL
+    elif len(fvd.clip_starts(info.frames)) < fvd.MIN_CLIPS:
+        report.not_computed["fvd"] = (f"not computed: FVD needs {fvd.MIN_CLIPS} clips of"
+                                      f" {fvd.CLIP_FRAMES} frames; the film has {info.frames}")
+    else:
+        value, clips = fvd.fvd(i3d, info.path, reference, info.frames)
+        report.figures["fvd"] = Figure(
+            definition=f"Fréchet distance between the I3D logits of {clips} clips of"
+                       f" {fvd.CLIP_FRAMES} frames of the film and of the reference at the"
+                       f" same frames (224x224, short side scaled, centre crop); 0: alike."
+                       f" Compare only FVDs measured on as many clips.",
+            value=value, details={"clips": clips, "clip_frames": fvd.CLIP_FRAMES})
 
 
 def _series(definition: str, frames: list[int | None], values: list[float],

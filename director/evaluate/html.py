@@ -122,13 +122,15 @@ def _figure_rows(report: EvalReport) -> str:
 
 
 def _lowest(report: EvalReport) -> str:
-    cells = []
+    groups: dict[str, list[str]] = {}
     for low in report.lowest:
-        cells.append(f'<figure><img src="{low.thumbnail}" alt="frame {low.frame}">'
-                     f"<figcaption>{escape(TITLES.get(low.figure, low.figure))}"
-                     f" {_number(low.value)}<br>frame {low.frame}"
-                     f"{' · ' + escape(low.shot) if low.shot else ''}</figcaption></figure>")
-    return "".join(cells) or "<p>No frames to show.</p>"
+        groups.setdefault(low.figure, []).append(
+            f'<figure><img src="{low.thumbnail}" alt="frame {low.frame}">'
+            f"<figcaption>{_number(low.value)} · frame {low.frame}"
+            f"{' · ' + escape(low.shot) if low.shot else ''}</figcaption></figure>")
+    return "".join(f"<h3>{escape(TITLES.get(name, name))}</h3><div class=lowest>"
+                   f"{''.join(cells)}</div>" for name, cells in groups.items()
+                   ) or "<p>No frames to show.</p>"
 
 
 def _shot_list(report: EvalReport) -> str:
@@ -153,6 +155,7 @@ tr.missing { color: #888; }
 .facts { color: #555; font-size: 13px; }
 .lowest { display: flex; flex-wrap: wrap; gap: 8px; }
 figure { margin: 0; font-size: 12px; }
+h3 { font-size: 14px; margin: 10px 0 6px; }
 figure img { display: block; border: 1px solid #ccc; }
 img.chart { display: block; margin: 8px 0 16px; }
 aside { position: sticky; top: 12px; }
@@ -179,7 +182,7 @@ def render_html(report: EvalReport) -> str:
 {_figure_rows(report)}</table>
 <h2>Per shot</h2>{bars or "<p>No shots: no storyboard given.</p>"}
 <h2>Over time</h2>{lines}
-<h2>Lowest-scoring frames</h2><div class=lowest>{_lowest(report)}</div>
+<h2>Lowest-scoring frames</h2>{_lowest(report)}
 </section><aside><h2>Shots</h2>{_shot_list(report)}</aside></main>
 </body></html>
 """
