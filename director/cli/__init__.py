@@ -17,6 +17,7 @@ from director.cli.eval import eval_command
 from director.cli.film_commands import make, render
 from director.cli.graph import graph
 from director.cli.storyboard_commands import plan, schema, sheet, validate
+from director.cli.studio import studio
 from storyboard.errors import UserError
 
 
@@ -31,7 +32,8 @@ def cli(verbose: bool) -> None:
     )
 
 
-for command in (make, render, plan, validate, schema, sheet, graph, cache, eval_command):
+for command in (make, render, plan, validate, schema, sheet, graph, cache, eval_command,
+                studio):
     cli.add_command(command)
 
 
