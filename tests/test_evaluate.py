@@ -142,6 +142,16 @@ def test_a_cut_drops_consistency_exactly_at_the_cut(tiny, tmp_path):
     assert min(psnr, key=psnr.get) == 5
 
 
+def test_a_one_frame_film_has_nothing_to_compare(tiny, tmp_path):
+    film = tmp_path / "one.mp4"
+    write_clip([pattern("checker")], film, fps=8)
+    report = evaluate(film, clip=tiny, html=tmp_path / "one.html")
+    assert report.frames == report.frames_evaluated == 1
+    assert report.figures["frame_consistency"].value is None
+    assert report.figures["psnr"].details["within_shot_pairs"] == 0
+    assert "No frames to show." in (tmp_path / "one.html").read_text()
+
+
 # -- CLIPSIM -----------------------------------------------------------------------------------
 
 
@@ -334,6 +344,7 @@ def test_the_frechet_distance_of_known_gaussians():
     assert frechet_distance(x, 3 * x + 1) == pytest.approx(1 + 4, rel=0.02)
 
 
+@pytest.mark.filterwarnings("ignore:Matrix is singular")  # 2 clips: a rank-1 covariance
 def test_fvd_is_measured_with_a_local_i3d_checkpoint_and_zero_against_itself(
         tiny, tmp_path, monkeypatch):
     import torch

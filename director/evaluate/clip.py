@@ -30,7 +30,8 @@ WEIGHTS = "model.safetensors"
 def download_command(model: str) -> str:
     """The command that puts ``model``'s config, tokenizer and safetensors weights in the
     Hugging Face cache."""
-    return f'hf download {model} --include "*.json" "*.txt" "*.safetensors"'
+    return (f'hf download {model} --include "*.json" --include "*.txt"'
+            f' --include "*.safetensors"')
 
 
 def resolve_clip(model: str | os.PathLike = DEFAULT_CLIP) -> Path:

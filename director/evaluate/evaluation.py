@@ -123,9 +123,9 @@ def _measure(film: Path, clip: Clip, shots: FilmShots | None, stride: int,
         owners = [_owner(shots, i) for i in batch.indices]
         cosines = consistency.consecutive_cosines(vectors, previous_vector)
         before = ([previous_owner] if previous_vector is not None else []) + owners[:-1]
-        pair_frames = batch.indices[len(batch.indices) - len(cosines):]
+        first = len(batch.indices) - len(cosines)  # 1 in the film's first batch, else 0
         found.cosines += cosines.tolist()
-        for value, index, a, b in zip(cosines, pair_frames, before, owners[-len(cosines):],
+        for value, index, a, b in zip(cosines, batch.indices[first:], before, owners[first:],
                                       strict=True):
             if a is not None and a == b:
                 found.lowest["frame_consistency"].offer(
