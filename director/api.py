@@ -59,23 +59,30 @@ def default_project(output: str | os.PathLike) -> Path:
 def check_render_target(output: str | os.PathLike, *, project: str | os.PathLike | None = None,
                         audio: str | os.PathLike | None = None, animator: str = "animatic",
                         report: str | os.PathLike | None = None) -> Path:
-    """Cheap checks before any work is done: an .mp4 name, folders that can be written, an
-    audio file that exists, a known animator. Returns the output path; UserError if not."""
+    """Cheap checks before any work is done, creating nothing: an .mp4 name, folders that
+    can be written, an audio file that decodes, a known animator. Returns the output path;
+    UserError if not."""
     from animator.registry import available
+    from director.audio import check_audio
     from storyboard.errors import UserError
-    from storyboard.io import writable_dir
+    from storyboard.io import check_creatable_dir
 
     output = Path(output)
+    if output.name.lower() == ".mp4":
+        raise UserError(f"the film needs a name before .mp4, e.g. -o film.mp4; got"
+                        f" {str(output)!r}")
     if output.suffix.lower() != ".mp4":
-        raise UserError(f"the film must be an .mp4 file; got {str(output)!r}")
-    if audio is not None and not Path(audio).is_file():
-        raise UserError(f"no such audio file: {str(audio)!r}")
+        raise UserError(f"the film must be an .mp4 file, e.g. -o film.mp4; got {str(output)!r}")
+    if output.is_dir():
+        raise UserError(f"cannot write the film as {str(output)!r}: it is a folder")
     if animator not in available():
         raise UserError(f"unknown animator {animator!r}: choose one of {', '.join(available())}")
-    writable_dir(output.parent)
-    writable_dir(project if project is not None else default_project(output))
+    check_creatable_dir(output.parent)
+    check_creatable_dir(project if project is not None else default_project(output))
     if report is not None:
-        writable_dir(Path(report).parent)
+        check_creatable_dir(Path(report).parent)
+    if audio is not None:
+        check_audio(audio)
     return output
 
 
@@ -106,16 +113,20 @@ def make(request: str, output: str | os.PathLike = "film.mp4", *,
          project: str | os.PathLike | None = None, llm: str | None = None,
          llm_timeout: float | None = None, seed: int = 0,
          on_plan: Callable[[PlanResult], None] | None = None,
-         **render_options) -> RenderReport:
-    """Plan a film from a plain-language request, then :func:`render` it. The output is
-    checked before planning; ``on_plan`` sees the plan (storyboard and planner notes)
-    before rendering starts."""
+         report: str | os.PathLike | None = None, workers: int = 2,
+         animator: str = "animatic", title: bool = True,
+         audio: str | os.PathLike | None = None, progress: bool = True) -> RenderReport:
+    """Plan a film from a plain-language request, then :func:`render` it. The output, the
+    folders and the audio are checked before planning (nothing is created until the plan
+    is made); ``on_plan`` sees the plan (storyboard and planner notes) before rendering
+    starts."""
     project = project if project is not None else default_project(output)
-    check_render_target(output, project=project, audio=render_options.get("audio"),
-                        animator=render_options.get("animator", "animatic"),
-                        report=render_options.get("report"))
+    check_render_target(output, project=project, audio=audio, animator=animator,
+                        report=report)
     planned = plan_with_notes(request, llm=llm, seed=seed, llm_timeout=llm_timeout,
                               project=project)
     if on_plan is not None:
         on_plan(planned)
-    return render(planned.storyboard, output, project=project, **render_options)
+    return render(planned.storyboard, output, project=project, report=report,
+                  workers=workers, animator=animator, title=title, audio=audio,
+                  progress=progress)

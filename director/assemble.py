@@ -53,6 +53,7 @@ import imageio_ffmpeg
 import numpy as np
 from PIL import Image, ImageDraw
 
+from director.audio import prepare_audio
 from director.segments import SegmentLengths, ShotSegments, segment_lengths
 from director.subtitles import Overlay, cue_text, subtitle_overlay
 from director.video import write_clip
@@ -63,8 +64,6 @@ from storyboard.models import Storyboard
 from storyboard.timing import ShotTiming, round_frames, timeline
 
 TITLE_SECONDS = 2.0
-AUDIO_FADE_SECONDS = 2.0
-AUDIO_BITRATE = "160k"
 ENCODE_WORKERS = 2
 """Transitions encoded at once (each is a decoder or two, Python and an encoder: two
 overlap ffmpeg's start-up on a 2-core machine)."""
@@ -414,31 +413,6 @@ def _cue_index(cues: Sequence[Cue], frames: int) -> list[Cue | None]:
 
 def _to_uint8(buffer: np.ndarray) -> np.ndarray:
     return np.clip(buffer + 0.5, 0, 255).astype(np.uint8)
-
-
-# -- audio -----------------------------------------------------------------------------
-
-def prepare_audio(source: Path, seconds: float, target: Path) -> None:
-    """``source`` looped or cut to ``seconds``, faded out at the end, as AAC in ``target``."""
-    if not source.is_file():
-        raise UserError(f"no such audio file: {str(source)!r}; name an existing audio file"
-                        " or leave out the audio")
-    fade = min(AUDIO_FADE_SECONDS, seconds / 4)
-    command = [
-        imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-hide_banner", "-nostdin", "-v", "error",
-        "-stream_loop", "-1", "-i", str(source), "-map", "0:a:0", "-t", f"{seconds:.6f}",
-        "-af", f"afade=t=out:st={max(0.0, seconds - fade):.6f}:d={fade:.6f}",
-        "-c:a", "aac", "-b:a", AUDIO_BITRATE, "-ac", "2", str(target),
-    ]
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, errors="replace",
-                                timeout=60 + 2 * seconds)
-    except subprocess.TimeoutExpired:
-        raise UserError(f"cannot read audio file {str(source)!r}: decoding it did not finish"
-                        ) from None
-    if result.returncode or not target.is_file() or target.stat().st_size == 0:
-        raise UserError(f"cannot read audio file {str(source)!r}: {_last_line(result.stderr)};"
-                        " use a WAV, MP3, AAC/M4A, OGG or FLAC file with an audio track")
 
 
 # -- the film --------------------------------------------------------------------------

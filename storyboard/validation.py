@@ -183,11 +183,22 @@ def problems_from(error: ValidationError) -> list[Problem]:
         elif err["type"] == "missing":
             message = "required field is missing"
         elif err["type"] == "string_pattern_mismatch" and loc and loc[-1] == "id":
-            message = (f"must be a slug: {SLUG_DESCRIPTION}; got {err['input']!r}")
+            message = f"must be a slug: {SLUG_DESCRIPTION}; got {_shown(err['input'])}"
+        elif err["type"] == "finite_number":
+            message = f"must be a finite number; got {err['input']}"
+        elif err["type"] == "string_too_long":
+            message = (f"must be at most {ctx.get('max_length')} characters; got"
+                       f" {len(err['input'])}: shorten it")
         elif err["type"] == "keyframe_time" and "index" in ctx:
             loc = (*loc, ctx["index"], "t")
         problems.append(Problem(json_path(loc), message))
     return problems
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def validate(data: dict[str, Any] | Storyboard, source: str = "storyboard") -> Storyboard:
