@@ -14,7 +14,9 @@ that does not depend on it still runs and is stored, and the next run resumes fr
 there. Artifacts are written atomically by the store, so killing the process loses only
 the jobs in flight.
 
-Given a :class:`director.project.Project`, ``execute`` also saves the storyboard as a
+Given a :class:`director.project.Project`, ``execute`` holds it (``Project.lock``: a
+second render of the same project at once refuses with one line), removes the unfinished
+writes of processes that are gone (``Project.sweep``), saves the storyboard as a
 version (when it changed), records the schedule settings (for ``cache gc``) and writes the
 report to ``reports/render-<time>.json``. With ``output``, the film is copied there
 (``director.publish``: atomically, with its ``.srt`` beside it).
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -60,9 +63,21 @@ def execute(graph: nx.DiGraph, animator: Animator, store: Store | Any, *, worker
     if workers < 1:
         raise UserError(f"--workers must be at least 1; got {workers}")
     _check_animator(graph, animator)
-    if project is not None:
-        project.record(graph)
+    with project.lock() if project is not None else nullcontext():
+        return _execute(graph, animator, store, project, workers, progress, output, report)
 
+
+def _execute(graph: nx.DiGraph, animator: Animator, store: Store, project, workers: int,
+             progress: bool, output: str | os.PathLike | None,
+             report: str | os.PathLike | None) -> RenderReport:
+    """``execute`` once the arguments are checked (and the project held): litter of gone
+    writers swept, the graph recorded, its jobs run, the film published, the report
+    written."""
+    if project is not None:
+        project.sweep()
+        project.record(graph)
+    else:
+        store.sweep()
     start = time.perf_counter()
     policy = Policy(graph, store, batch_size=animator.capabilities.batch_size)
     with progress_bars(policy.todo(), progress) as advance:

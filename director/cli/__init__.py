@@ -18,7 +18,6 @@ from director.cli.graph import graph
 from director.cli.storyboard_commands import plan, schema, sheet, validate
 from storyboard.errors import UserError
 
-
 GLOBAL_FLAGS = ("--verbose", "-v")
 """Options of the group that are accepted after the subcommand too."""
 
