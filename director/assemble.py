@@ -38,6 +38,7 @@ back and checked, so a failed assembly never replaces a good film.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import queue
 import re
@@ -525,8 +526,10 @@ def _concatenate(files: Sequence[Path], audio: Path | None, listing: Path, targe
     result = subprocess.run(command, capture_output=True, text=True, errors="replace",
                             timeout=600)
     if result.returncode:
-        raise UserError(f"cannot join the film's pieces: {_last_line(result.stderr)};"
-                        " render the shots again")
+        reason = _last_line(result.stderr)  # the shots' bodies were checked: not theirs
+        advice = ("free some disk space and run again" if os.strerror(errno.ENOSPC) in reason
+                  else "run again to resume")
+        raise UserError(f"cannot join the film's pieces: {reason}; {advice}")
 
 
 def decode_check(path: str | os.PathLike) -> tuple[int, str]:

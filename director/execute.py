@@ -24,6 +24,7 @@ report to ``reports/render-<time>.json``. With ``output``, the film is copied th
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from contextlib import nullcontext
@@ -43,6 +44,8 @@ from director.report import Failure, JobCounts, KindStats, RenderReport
 from director.schedule import ScheduleConfig
 from director.store import Store
 from storyboard.errors import UserError
+
+log = logging.getLogger(__name__)
 
 __all__ = ["Failure", "JobCounts", "KindStats", "RenderReport", "execute"]
 
@@ -90,7 +93,13 @@ def _execute(graph: nx.DiGraph, animator: Animator, store: Store, project, worke
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-%f")
         report = project.reports / f"render-{stamp}.json"
     if report is not None:
-        result.write(report)
+        try:
+            result.write(report)
+        except UserError:
+            if result.ok:
+                raise
+            # the failed jobs' summary says more (a full disk fails the report too)
+            log.debug("the report of a failed run was not written", exc_info=True)
     return result
 
 

@@ -95,7 +95,7 @@ class Entity(_Model):
         min_length=1, max_length=MAX_TEXT,
         description="fixed description used verbatim in every prompt that shows the entity",
     )
-    color: str = Field("#888888", description="preview colour as #rrggbb")
+    color: str = Field("#888888", max_length=7, description="preview colour as #rrggbb")
 
     @field_validator("color")
     @classmethod
