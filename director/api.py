@@ -18,6 +18,7 @@ from agents.llm_planner import PlanResult
 from director.execute import RenderReport
 from director.session import Revision, Session, Turn, remember_film
 from storyboard import Storyboard, diff, json_schema, load, save, validate
+from storyboard.errors import UserError
 
 __all__ = [
     "check_render_target", "default_project", "diff", "history", "json_schema", "load",
@@ -66,7 +67,6 @@ def check_render_target(output: str | os.PathLike, *, project: str | os.PathLike
     UserError if not."""
     from animator.registry import available
     from director.audio import check_audio
-    from storyboard.errors import UserError
     from storyboard.io import check_creatable_dir
 
     output = Path(output)
@@ -109,8 +109,12 @@ def render(storyboard: Storyboard, output: str | os.PathLike = "film.mp4", *,
     folder = Project(project if project is not None else default_project(output))
     result = execute(graph, backend, folder, workers=workers, progress=progress,
                      output=output, report=report)
-    remember_film(folder, output, {"workers": workers, "animator": animator, "title": title,
-                                   "audio": audio})
+    try:
+        remember_film(folder, output, {"workers": workers, "animator": animator,
+                                       "title": title, "audio": audio})
+    except UserError:
+        if result.ok:
+            raise  # else the failed jobs' summary says more (a full disk fails both)
     return result
 
 
