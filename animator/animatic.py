@@ -57,7 +57,7 @@ from animator.base import (
 )
 from storyboard.fonts import fit_text, font
 
-CODE_VERSION = "5"
+CODE_VERSION = "6"  # 6: characters DejaVu lacks from a fallback font or left out
 """Bump when a change to this file changes the pixels it draws."""
 
 RGB = tuple[float, float, float]

@@ -18,12 +18,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from animators import SolidAnimator, small_storyboard, small_storyboard_dict
+from animators import SolidAnimator, end_colours, small_storyboard, small_storyboard_dict
 
 from director import api
 from director.execute import execute
 from director.project import Project
-from director.schedule import schedule
+from director.schedule import iter_jobs, schedule
+from director.store import Store
 from storyboard import json_schema, load, validate
 from storyboard.errors import StoryboardError, UserError
 from tests.test_cli_storyboard import run_cli
@@ -168,7 +169,8 @@ from animators import SolidAnimator, small_storyboard
 import director.publish, director.store
 from director.execute import execute
 from director.project import Project
-from director.schedule import schedule
+from director.schedule import iter_jobs, schedule
+from director.store import Store
 
 def pause():
     print("paused", flush=True)
@@ -470,3 +472,69 @@ def test_an_unexpected_error_is_one_line_with_details_under_verbose(capsys, tmp_
     code, _, err = run_cli(capsys, "plan", "a fox", "-o", tmp_path / "b.json", "-v")
     assert code == 1 and "Traceback" in err and err.strip().endswith("second line")
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+# -- hygiene --------------------------------------------------------------------------------
+
+def test_every_inbetween_is_made_from_its_own_end_frames_in_order(tmp_path):
+    animator = SolidAnimator(m=3)
+    graph = schedule(small_storyboard(), animator)
+    frames = graph.subgraph([n for n, d in graph.nodes(data=True)
+                             if d["job"].kind in ("keyframe", "interpolate")])
+    store = Store(tmp_path)
+    assert execute(frames, animator, store, progress=False).ok
+    jobs = {job.id: job for job in iter_jobs(frames)}
+    checked = 0
+    for job in jobs.values():
+        if job.kind != "interpolate":
+            continue
+        first, last = (tuple(store.frame(jobs[p].key, end)[0, 0].tolist())
+                       for p, end in zip(job.parents, job.ends, strict=True))
+        assert first != last  # else a swap would go unseen
+        for index in job.frames:
+            assert end_colours(store.frame(job.key, index)) == (first, last)
+            checked += 1
+    assert checked > 20
+
+
+def test_moviepy_is_not_declared_and_fonttools_is():
+    text = (TESTS.parent / "pyproject.toml").read_text()
+    assert "moviepy" not in text and "fonttools" in text
+
+
+# -- text: characters the fonts lack -----------------------------------------------------------
+
+NO_GLYPH = "\U0010fffd"
+"""a private-use character no font draws"""
+
+
+def test_characters_no_font_has_are_left_out_not_drawn_as_boxes(tmp_path):
+    from director.assemble import title_card
+    from director.subtitles import subtitle_overlay
+    from storyboard.sheet import render_sheet
+
+    assert (title_card(f"Fox{NO_GLYPH}", f"{NO_GLYPH}runs", 160, 96)
+            == title_card("Fox", "runs", 160, 96)).all()
+    with_box, without = subtitle_overlay(f"Hello{NO_GLYPH}", 160, 96), subtitle_overlay(
+        "Hello", 160, 96)
+    assert (with_box.colour == without.colour).all() and with_box.left == without.left
+    data = small_storyboard_dict()
+    data["title"] += NO_GLYPH
+    data["entities"][0]["name"] += NO_GLYPH
+    sheets = [render_sheet(board, tmp_path / f"{name}.png")
+              for name, board in (("odd", validate(data)), ("plain", small_storyboard()))]
+    from PIL import Image
+
+    assert Image.open(sheets[0]).tobytes() == Image.open(sheets[1]).tobytes()
+
+
+def test_cjk_is_drawn_with_an_installed_font_that_has_it():
+    from director.assemble import title_card
+    from storyboard.fonts import coverage, fallback_fonts
+
+    if not any("東" in coverage(path) for path in fallback_fonts()):
+        pytest.skip("no installed font has CJK glyphs (Debian: fonts-droid-fallback)")
+    drawn = title_card("東京", "", 160, 96)
+    assert drawn.any()  # drawn, and not as the box a missing glyph gets:
+    assert not (drawn == title_card(NO_GLYPH * 2, "", 160, 96)).all()
+    assert not (drawn == title_card("京東", "", 160, 96)).all()
