@@ -104,21 +104,6 @@ def title_frame_count(storyboard: Storyboard, title: bool = True,
     return round_frames(seconds, storyboard.format.fps) if title else 0
 
 
-def fade_factors(spans: Sequence[ShotTiming]) -> list[tuple[int, int]]:
-    """For each shot, (frames fading in at its start, frames fading out at its end)."""
-    result = []
-    for i, span in enumerate(spans):
-        n = span.transition_frames
-        if i == 0:
-            fade_in = n if span.transition in ("fade", "crossfade") else 0
-        else:
-            fade_in = n - n // 2 if span.transition == "fade" else 0
-        after = spans[i + 1] if i + 1 < len(spans) else None
-        fade_out = after.transition_frames // 2 if after and after.transition == "fade" else 0
-        result.append((fade_in, fade_out))
-    return result
-
-
 def subtitle_cues(storyboard: Storyboard, offset: int = 0) -> list[Cue]:
     """Each narrated shot's cue in film frames (``offset``: frames before the first shot)."""
     spans = timeline(storyboard)
@@ -326,7 +311,6 @@ class _Compositor:
         self.width, self.height = fmt.width, fmt.height
         self.storyboard, self.shots, self.spans, self.lengths = storyboard, shots, spans, lengths
         self.title_frames = title_frames
-        self.fades = fade_factors(spans)
         cues = subtitle_cues(storyboard)
         self.cue_at = _cue_index(cues, spans[-1].end if spans else 0)
         self.overlays: dict[int, Overlay] = {}
@@ -384,7 +368,7 @@ class _Compositor:
             if not span.start <= g < span.end:
                 continue
             k = g - span.start
-            length, (fade_in, fade_out) = self.lengths[i], self.fades[i]
+            length, fade_in, fade_out = self.lengths[i], span.fade_in, span.fade_out
             name = "head" if k < length.head else "tail"
             if length.head <= k < length.head + length.body:  # pragma: no cover
                 raise RuntimeError(f"film frame {g} is in the body of shot {span.shot_id!r}")

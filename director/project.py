@@ -109,10 +109,13 @@ class Project:
     def sweep(self) -> int:
         """Remove the unfinished writes (artifacts, storyboard versions) of processes that
         are gone; returns how many."""
+        return self.store.sweep() + self._sweep_versions()
+
+    def _sweep_versions(self) -> int:
         def version_token(name: str) -> str | None:
             return token_at_start(name) if name.endswith(".part.json") else None
 
-        return self.store.sweep() + sweep(self.storyboards, version_token)
+        return sweep(self.storyboards, version_token)
 
     def iter_storyboards(self) -> Iterator[tuple[Path, Storyboard]]:
         """Every saved version that still validates, with its path."""
@@ -159,11 +162,16 @@ class Project:
     def gc(self) -> GcResult:
         """Drop the artifacts that no saved storyboard version reaches. Refuses (UserError)
         when the project records no storyboard version or no schedule setting: then it
-        cannot tell what is reachable, and would otherwise drop everything."""
+        cannot tell what is reachable, and would otherwise drop everything. Holds the
+        project (no render runs meanwhile) and removes gone writers' unfinished writes."""
         if not self.versions() or not self.schedule_configs():
             raise UserError(f"{str(self.root)!r} records no rendered storyboard (storyboards/"
                             f" and schedules/ are empty), so nothing would be kept; gc refused")
-        return self.store.gc(self.reachable_keys())
+        with self.lock():
+            versions = self._sweep_versions()
+            result = self.store.gc(self.reachable_keys())
+        return result.model_copy(update={
+            "unfinished_removed": result.unfinished_removed + versions})
 
 
 def _same(path: Path, storyboard: Storyboard) -> bool:

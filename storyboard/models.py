@@ -16,6 +16,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from storyboard.checks import cross_reference_problems
+
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 SLUG_DESCRIPTION = "lowercase letters, digits, '-' and '_'; starts with a letter or digit"
 Slug = Annotated[str, Field(pattern=SLUG, max_length=64, description=SLUG_DESCRIPTION)]
@@ -246,8 +248,6 @@ class Storyboard(_Model):
 
     @model_validator(mode="after")
     def _cross_references(self) -> Storyboard:
-        from storyboard.validation import cross_reference_problems  # avoids an import cycle
-
         problems = cross_reference_problems(self)
         if problems:
             raise PydanticCustomError(

@@ -538,3 +538,33 @@ def test_cjk_is_drawn_with_an_installed_font_that_has_it():
     assert drawn.any()  # drawn, and not as the box a missing glyph gets:
     assert not (drawn == title_card(NO_GLYPH * 2, "", 160, 96)).all()
     assert not (drawn == title_card("京東", "", 160, 96)).all()
+
+
+def test_the_storyboard_package_has_no_import_cycle():
+    import ast
+
+    import networkx as nx
+
+    root = TESTS.parent
+    graph = nx.DiGraph()
+    for path in (root / "storyboard").rglob("*.py"):
+        module = ".".join(path.relative_to(root).with_suffix("").parts).removesuffix(
+            ".__init__")
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        typing_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If)
+                       and getattr(block.test, "id", "") == "TYPE_CHECKING"
+                       for stmt in block.body for n in ast.walk(stmt)}
+        for node in ast.walk(tree):
+            if id(node) in typing_only:
+                continue
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [node.module]
+            else:
+                continue
+            for name in names:  # the package's own __init__ imports every module: left out
+                if name.startswith("storyboard.") and name != module:
+                    graph.add_edge(module, name)
+    assert "storyboard.timing" not in nx.ancestors(graph, "storyboard.models")
+    assert list(nx.simple_cycles(graph)) == []
