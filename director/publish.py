@@ -19,15 +19,15 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from director.artifacts import ArtifactStore
 from director.locks import LOCK_SUFFIX, Lease, sweep
-from director.store import Store
 from storyboard.errors import UserError
 from storyboard.io import file_mode, writable_dir
 
 _PARTS = (".part.mp4", ".part.srt", ".old.srt")
 
 
-def publish_film(store: Store, key: str, output: Path) -> Path:
+def publish_film(store: ArtifactStore, key: str, output: Path) -> Path:
     """Copy the film artifact ``key`` to ``output`` and its subtitles beside it (``.srt``),
     as a pair; UserError, with both previous files unchanged, if either cannot be
     written."""
@@ -54,7 +54,7 @@ def publish_film(store: Store, key: str, output: Path) -> Path:
     return output
 
 
-def _publish(store: Store, key: str, subtitles: str | None, output: Path, srt: Path,
+def _publish(store: ArtifactStore, key: str, subtitles: str | None, output: Path, srt: Path,
              stem: str) -> None:
     folder = output.parent
     new_film, new_srt, old_srt = (folder / f"{stem}{part}" for part in _PARTS)
