@@ -12,6 +12,7 @@ from storyboard.errors import UserError
 
 BACKENDS: dict[str, str] = {
     "animatic": "animator.animatic:AnimaticAnimator",
+    "diffusion": "animator.diffusion:DiffusionAnimator",
 }
 """name -> "module:class" of every backend the command line and the API know."""
 
