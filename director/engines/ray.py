@@ -2,9 +2,9 @@
 Ray cluster.
 
 One actor per animator role (``Animator.role``: by default each frame job kind) and
-worker slot, ``actors`` per role, each
-built once from the animator's spec (``Animator.spec``: its class and options, plain
-data) and serving every batch of its role, so models stay loaded. An actor holds what
+worker slot, ``actors`` per role, each built once from the animator's spec
+(``Animator.spec``: its class and options, plain data) and serving every batch of its
+role, so models stay loaded. An actor holds what
 ``Animator.worker_resources(role)`` asks for (one CPU by default; a GPU backend asks
 for ``num_gpus``, fractions allowed). Requests travel as plain data (prompts, boxes,
 seeds and the end frames); frames come back through Ray's object store and this process
@@ -81,6 +81,7 @@ class RayEngine:
 
     def run(self, policy: Policy) -> None:
         """Run batches until the policy has none ready and none out."""
+        self.nodes = {}
         kinds = [kind for kind, count in policy.todo().items() if kind in FRAME_KINDS and count]
         role_of = {kind: self.animator.role(kind) for kind in kinds}
         roles = list(dict.fromkeys(role_of.values()))
