@@ -15,6 +15,7 @@ import click
 from director.cli.cache import cache
 from director.cli.film_commands import make, render
 from director.cli.graph import graph
+from director.cli.revision_commands import chat, history, redo, revise, undo
 from director.cli.storyboard_commands import plan, schema, sheet, validate
 from storyboard.errors import UserError
 
@@ -30,7 +31,8 @@ def cli(verbose: bool) -> None:
     )
 
 
-for command in (make, render, plan, validate, schema, sheet, graph, cache):
+for command in (make, render, plan, validate, schema, sheet, graph, cache, revise, chat,
+                history, undo, redo):
     cli.add_command(command)
 
 
