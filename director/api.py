@@ -16,6 +16,7 @@ from pathlib import Path
 import agents
 from agents.llm_planner import PlanResult
 from director.execute import RenderReport
+from director.progress import ProgressListener
 from director.session import Revision, Session, Turn, remember_film
 from storyboard import Storyboard, diff, json_schema, load, save, validate
 
@@ -84,12 +85,14 @@ def check_render_target(output: str | os.PathLike, *, project: str | os.PathLike
 def render(storyboard: Storyboard, output: str | os.PathLike = "film.mp4", *,
            project: str | os.PathLike | None = None, report: str | os.PathLike | None = None,
            workers: int = 2, animator: str = "animatic", title: bool = True,
-           audio: str | os.PathLike | None = None, progress: bool = True) -> RenderReport:
+           audio: str | os.PathLike | None = None,
+           progress: bool | ProgressListener = True) -> RenderReport:
     """Render a storyboard into a film at ``output`` (an .mp4, with an .srt beside it).
 
     The project folder (default: :func:`default_project`) keeps the storyboard versions,
     the artifact store and the reports; only jobs whose artifacts are missing run, so a
-    second call reuses everything. A failing job does not raise: check ``report.ok``."""
+    second call reuses everything. A failing job does not raise: check ``report.ok``.
+    ``progress``: bars on a terminal, or a listener told where the run stands."""
     from animator.registry import get_animator
     from director.execute import execute
     from director.project import Project

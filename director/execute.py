@@ -34,7 +34,7 @@ from animator.base import Animator
 from director.engines.local import LocalEngine
 from director.keys import digest
 from director.policy import Policy
-from director.progress import progress_bars
+from director.progress import ProgressListener, run_progress
 from director.publish import publish_film
 from director.report import Failure, JobCounts, KindStats, RenderReport
 from director.schedule import ScheduleConfig
@@ -45,11 +45,13 @@ __all__ = ["Failure", "JobCounts", "KindStats", "RenderReport", "execute"]
 
 
 def execute(graph: nx.DiGraph, animator: Animator, store: Store | Any, *, workers: int = 2,
-            progress: bool = True, output: str | os.PathLike | None = None,
+            progress: bool | ProgressListener = True, output: str | os.PathLike | None = None,
             report: str | os.PathLike | None = None) -> RenderReport:
     """Run the jobs of ``graph`` whose artifacts are missing; see the module docstring.
-    ``store`` is a Store or a Project. Returns the report; never raises for a failing job
-    (check ``report.ok``), but raises UserError for unusable arguments."""
+    ``store`` is a Store or a Project; ``progress`` shows bars on a terminal (True), or is
+    a listener told where the run stands (``director.progress.RunProgress``). Returns the
+    report; never raises for a failing job (check ``report.ok``), but raises UserError for
+    unusable arguments."""
     from director.project import Project
 
     project = store if isinstance(store, Project) else None
@@ -65,7 +67,8 @@ def execute(graph: nx.DiGraph, animator: Animator, store: Store | Any, *, worker
 
     start = time.perf_counter()
     policy = Policy(graph, store, batch_size=animator.capabilities.batch_size)
-    with progress_bars(policy.todo(), progress) as advance:
+    reused = {kind: stats.reused for kind, stats in policy.stats.items()}
+    with run_progress(policy.todo(), reused, progress) as advance:
         policy.on_result = advance
         LocalEngine(animator, workers).run(policy)
     result = policy.report(time.perf_counter() - start)

@@ -17,6 +17,7 @@ from director.cli.film_commands import make, render
 from director.cli.graph import graph
 from director.cli.revision_commands import chat, history, redo, revise, undo
 from director.cli.storyboard_commands import plan, schema, sheet, validate
+from director.cli.studio import studio
 from storyboard.errors import UserError
 
 
@@ -32,7 +33,7 @@ def cli(verbose: bool) -> None:
 
 
 for command in (make, render, plan, validate, schema, sheet, graph, cache, revise, chat,
-                history, undo, redo):
+                history, undo, redo, studio):
     cli.add_command(command)
 
 
