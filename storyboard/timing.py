@@ -1,10 +1,10 @@
 """Shot durations in whole frames, and where each shot sits in the film.
 
-Durations are seconds, frames are integers. Each shot's end is rounded from the
-cumulative running time, so the round-off of one shot is carried into the next and
-never lost: a film of twelve 4.02 s shots at 24 fps has round(48.24 * 24) frames
-before transitions. A crossfade overlaps the shot with the one before it; a cut or a
-fade through black does not change the count.
+Durations are seconds, frames are integers. Each shot is rounded to whole frames on its
+own (halves up), so changing one shot's duration never moves another's frame count, and
+with it the content of its frames: a film of twelve 4.02 s shots at 24 fps has 12 x 96
+frames before transitions. A crossfade overlaps the shot with the one before it; a cut or
+a fade through black does not change the count.
 """
 
 from __future__ import annotations
@@ -53,14 +53,9 @@ class ShotTiming:
 
 
 def shot_frame_counts(storyboard: Storyboard) -> list[int]:
-    """Frames of each shot in film order, the round-off carried from shot to shot."""
+    """Frames of each shot in film order, each shot's duration rounded on its own."""
     fps = storyboard.format.fps
-    counts, elapsed = [], 0.0
-    for _, shot in storyboard.iter_shots():
-        before = round_frames(elapsed, fps)
-        elapsed += shot.duration
-        counts.append(round_frames(elapsed, fps) - before)
-    return counts
+    return [round_frames(shot.duration, fps) for _, shot in storyboard.iter_shots()]
 
 
 def transition_frames(shot: Shot, fps: int) -> int:

@@ -76,7 +76,7 @@ class BatchRunner:
     # -- frame jobs ----------------------------------------------------------------------
     def _end_frame(self, job: Job, which: int) -> np.ndarray:
         parent = self.jobs[job.parents[which]]
-        return self.store.frame(parent.key, job.ends[which])
+        return self.store.frame_at(parent.key, parent.frames.index(job.ends[which]))
 
     def requests(self, kind: str, jobs: Sequence[Job]) -> list[Request]:
         """The animator's request for each job: plain data, no storyboard."""
@@ -135,7 +135,9 @@ class BatchRunner:
             for index in job.frames:
                 maker = owner[index]
                 if maker.id not in loaded:
-                    loaded[maker.id] = self.store.frames(maker.key)
+                    stored = self.store.frames(maker.key)  # by position: see Store.frame_at
+                    loaded[maker.id] = dict(zip(maker.frames, (stored[i] for i in sorted(stored)),
+                                                strict=True))
                 yield loaded[maker.id][index]
                 left[maker.id] -= 1
                 if left[maker.id] == 0:
