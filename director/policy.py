@@ -29,9 +29,9 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from director.artifacts import ArtifactStore
 from director.report import Failure, JobCounts, KindStats, RenderReport
 from director.schedule import FRAME_KINDS, KINDS, Job, depth
-from director.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def error_message(error: BaseException) -> str:
 class Policy:
     """One run of a graph: the needed jobs, the ready queue and the tally."""
 
-    def __init__(self, graph: nx.DiGraph, store: Store, *, batch_size: int = 1) -> None:
+    def __init__(self, graph: nx.DiGraph, store: ArtifactStore, *, batch_size: int = 1) -> None:
         self.graph, self.store = graph, store
         self.batch_size = max(1, batch_size)
         self.jobs: dict[str, Job] = {n: d["job"] for n, d in graph.nodes(data=True)}

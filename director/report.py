@@ -42,6 +42,15 @@ class Failure(BaseModel):
     message: str
 
 
+class NodeStats(BaseModel):
+    """What the animator workers on one cluster node did (Ray executor)."""
+
+    workers: dict[str, int] = Field(default_factory=dict, description="actors by role")
+    batches: int = 0
+    jobs: int = 0
+    seconds: float = Field(0.0, description="seconds of animator calls, as the driver saw them")
+
+
 class RenderReport(BaseModel):
     """What a run did; written as JSON by ``execute(..., report=path)``."""
 
@@ -52,6 +61,9 @@ class RenderReport(BaseModel):
                                     "frames its jobs make)")
     output: str | None = Field(description="the film: the output path, else its store file")
     failures: list[Failure] = Field(default_factory=list)
+    executor: str = Field("local", description="'local' or 'ray'")
+    nodes: dict[str, NodeStats] = Field(default_factory=dict,
+                                        description="Ray executor: by node address")
 
     @property
     def ok(self) -> bool:
