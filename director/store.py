@@ -125,16 +125,6 @@ class Store:
             except KeyError:
                 raise KeyError(f"artifact {key} has no frame {index}") from None
 
-    def frame_at(self, key: str, position: int) -> np.ndarray:
-        """The ``position``-th frame, in frame order, of the frames artifact ``key``. Jobs
-        with equal keys share one artifact, and a keyframe's key does not hold the frame it
-        falls on (that moves with its shot's length): read a job's frames by position."""
-        with np.load(self.file(key, FRAMES)) as archive:
-            names = sorted(archive.files, key=lambda name: int(name[1:]))
-            if not 0 <= position < len(names):
-                raise KeyError(f"artifact {key} has no frame at position {position}")
-            return archive[names[position]]
-
     def frames(self, key: str) -> dict[int, np.ndarray]:
         """All frames of the frames artifact ``key``, by frame index."""
         with np.load(self.file(key, FRAMES)) as archive:
