@@ -80,7 +80,8 @@ _NO_RENDER = click.option("--no-render", is_flag=True,
 def revise(message: str, llm: str | None, llm_timeout: float | None, no_render: bool,
            **options: Any) -> None:
     """Revise the film as MESSAGE asks ("make the owl white, cut shot 3"), save the next
-    storyboard version and render only what changed."""
+    storyboard version and render only what changed. Render options not given (the film's
+    path included) are the ones the film was last made with."""
     _show(_session(options, llm, llm_timeout, not no_render).send(message))
 
 
