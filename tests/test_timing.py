@@ -11,6 +11,12 @@ from storyboard import film_frame_count, round_frames, timeline, validate
 from storyboard.timing import shot_frame_counts
 
 
+def counts_of(board):
+    """Frames of each shot of ``board`` (timing takes durations and a frame rate)."""
+    return shot_frame_counts([shot.duration for _, shot in board.iter_shots()],
+                             board.format.fps)
+
+
 def board_of(storyboard_dict: dict, durations: list[float], fps: int = 24,
              transition: str = "cut", transition_duration: float = 0.5):
     """The fixture's first scene with one two-keyframe shot per duration."""
@@ -36,19 +42,19 @@ def test_round_frames_rounds_halves_up():
 
 def test_each_shot_is_rounded_on_its_own(storyboard_dict):
     board = board_of(storyboard_dict, [4.02] * 12, fps=24)
-    assert shot_frame_counts(board) == [96] * 12  # round(96.48) each; nothing carried
+    assert counts_of(board) == [96] * 12  # round(96.48) each; nothing carried
     assert film_frame_count(board) == 1152
     thirds = board_of(storyboard_dict, [1 / 3] * 9, fps=25)
-    assert shot_frame_counts(thirds) == [8] * 9  # round(8.33)
+    assert counts_of(thirds) == [8] * 9  # round(8.33)
 
 
 def test_changing_one_shot_never_moves_another(storyboard_dict):
     """4.00 -> 4.02 s keeps s1 at 96 frames; with round-off carried, s2 went 84 -> 85."""
     before = board_of(storyboard_dict, [4.0, 3.5, 5.0])
     after = board_of(storyboard_dict, [4.02, 3.5, 5.0])
-    assert shot_frame_counts(before) == shot_frame_counts(after) == [96, 84, 120]
+    assert counts_of(before) == counts_of(after) == [96, 84, 120]
     longer = board_of(storyboard_dict, [4.3, 3.5, 5.0])
-    assert shot_frame_counts(longer) == [103, 84, 120]
+    assert counts_of(longer) == [103, 84, 120]
 
 
 def test_timeline_of_the_fixture(storyboard):
@@ -72,7 +78,7 @@ def test_crossfades_overlap_and_shorten_the_film(storyboard_dict):
     assert film_frame_count(crossfade) == 144 - 2 * 6
     assert [s.start for s in timeline(crossfade)] == [0, 42, 84]
     assert [s.transition_frames for s in timeline(crossfade)] == [6, 6, 6]  # first: fade in
-    assert shot_frame_counts(crossfade) == shot_frame_counts(cut)  # each clip keeps its frames
+    assert counts_of(crossfade) == counts_of(cut)  # each clip keeps its frames
 
 
 def test_fades_and_cuts_do_not_change_the_length(storyboard_dict):
@@ -106,7 +112,7 @@ def films(draw):
 def test_shot_frames_are_each_shots_own_rounding(storyboard_dict, film):
     fps, durations = film
     board = board_of(storyboard_dict, durations, fps=fps)
-    counts = shot_frame_counts(board)
+    counts = counts_of(board)
     assert counts == [round_frames(d, fps) for d in durations]
     assert all(abs(n - d * fps) <= 0.5 + 1e-9 for n, d in zip(counts, durations, strict=True))
     assert all(n >= 2 for n in counts)
