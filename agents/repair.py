@@ -231,8 +231,8 @@ def min_shot_seconds(times: Sequence[float], fps: int) -> float:
 
 
 def frame_counts(durations: Sequence[float], fps: int) -> list[int]:
-    """The frames each shot of ``durations`` gets in a film, the round-off carried from
-    shot to shot exactly as the storyboard counts them (``storyboard.timing``)."""
+    """The frames each shot of ``durations`` gets in a film, exactly as the storyboard
+    counts them (``storyboard.timing``)."""
     from storyboard.timing import shot_frame_counts
 
     return shot_frame_counts(durations, fps)

@@ -1,7 +1,8 @@
 """Revising a storyboard from a chat message: the message becomes edit operations.
 
 ``--llm offline`` (the default) maps a documented set of phrasings by rules
-(``agents.revise_offline``); an LLM reviser is to follow. Either way the result is a list of
+(``agents.revise_offline``); ``--llm openai:MODEL`` asks the chat model for operations
+through structured output (``agents.revise_llm``). Either way the result is a list of
 ``storyboard.edits`` operations, checked by applying them before they are returned.
 """
 
@@ -40,4 +41,6 @@ def revise(board: Storyboard, message: str, *, llm: str | None = None,
         from agents.revise_offline import revise_offline
 
         return ProposedEdits(revise_offline(board, message), "offline")
-    raise UserError(f"revising with {settings.llm!r} is not available yet: use --llm offline")
+    from agents.revise_llm import revise_with_llm
+
+    return revise_with_llm(board, message, settings)

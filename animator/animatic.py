@@ -872,6 +872,14 @@ class AnimaticAnimator(Animator):
     def capabilities(self) -> Capabilities:
         return self._capabilities
 
+    def reads(self) -> frozenset[str]:
+        """What :meth:`render` reads: the setting, camera and time, the boxes with their
+        entities' names, kinds and colours, and the caption bar's text; never the prompt
+        or the seed (a previz draws, it does not sample)."""
+        fields = {"width", "height", "t", "setting", "time_of_day", "camera_size",
+                  "camera_movement", "layout.name", "layout.kind", "layout.color", "layout.box"}
+        return frozenset(fields | ({"caption", "shot_id"} if self.captions else set()))
+
     def keyframes(self, requests: Sequence[FrameRequest]) -> list[Frame]:
         return [self.render(request) for request in requests]
 

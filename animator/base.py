@@ -140,6 +140,13 @@ class AnimatorSpec:
         return animator
 
 
+LAYOUT_FIELDS: tuple[str, ...] = tuple(f"layout.{name}" for name in EntityBox.model_fields)
+REQUEST_FIELDS: frozenset[str] = frozenset(
+    [name for name in FrameRequest.model_fields if name != "layout"] + list(LAYOUT_FIELDS))
+"""Every field of a FrameRequest that a backend can read; a layout box's fields are
+``layout.<field>`` (``layout.color``, ``layout.box``, ...)."""
+
+
 class Animator(ABC):
     """A backend that makes frames. It loads its models once and keeps them for every
     call; every call is batched, and the same requests give the same frames."""
@@ -195,6 +202,13 @@ class Animator(ABC):
     @abstractmethod
     def inbetweens(self, requests: Sequence[InbetweenRequest]) -> list[list[Frame]]:
         """For each request, its in-between frames in order."""
+
+    def reads(self) -> frozenset[str]:
+        """The FrameRequest fields its frames depend on (names from
+        :data:`REQUEST_FIELDS`). A job's key is hashed from its requests restricted to
+        these, so changing a field it does not read (an entity's preview colour, for a
+        diffusion backend) makes nothing again. The default, every field, is always safe."""
+        return REQUEST_FIELDS
 
     def clips(self, requests: Sequence[ClipRequest]) -> list[list[Frame]]:
         """For each request, the frames of its window. Only where ``clip_frames`` > 0."""

@@ -18,9 +18,9 @@ from typing import Any
 from pydantic import BaseModel
 
 CODE_VERSION: dict[str, int] = {
-    "keyframe": 1,
-    "interpolate": 1,
-    "clip": 1,
+    "keyframe": 2,
+    "interpolate": 2,
+    "clip": 2,
     "shot": 2,
     "film": 2,
 }

@@ -35,19 +35,22 @@ Every frame of a shot is made by exactly one job. Nodes are job ids; the node at
 artifact. ``graph.graph`` holds ``storyboard``, ``config`` (a :class:`ScheduleConfig`,
 enough to schedule the same keys again), ``depth`` and ``frames``.
 
-Keys (``director.keys``) are computed from compact inputs rather than from a
-``FrameRequest`` per frame, so a two-hour film schedules in about a second: a frame's
-request is a function of the shot's context digest (style, format, seed, scene, camera,
-shot id and length), the digest of the keyframes around it (their prompts, layouts and
-the entities they show) and its index, and exactly those go into the key. The requests
-themselves are built only when a job runs (:meth:`Job.frame_requests`).
+Keys (``director.keys``) are hashed from the real requests, restricted to the fields the
+animator reads (``Animator.reads``; every field by default): a keyframe job's key is its
+request's, an interpolate or clip job's the requests of the frames it makes and its parents'
+keys. The requests are built by one function (:meth:`ShotPayload.request_data`) for the keys
+and, when a job runs, for the animator, so no hand-picked summary can go stale. A
+keyframe's request holds its own ``t`` and a seed from the storyboard seed, the shot id and
+that ``t``, never the shot's frame count: a duration change makes only that shot's
+in-betweens, shot and film jobs again. Shots are rounded to whole frames one by one
+(``storyboard.timing``), so a change never moves another shot's frames.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import pairwise
@@ -56,14 +59,15 @@ from typing import Any, Literal
 
 import networkx as nx
 from pydantic import BaseModel, ConfigDict
+from pydantic_core import to_json
 
-from animator.base import Animator, Capabilities, EntityBox, FrameRequest
+from animator.base import REQUEST_FIELDS, Animator, Capabilities, EntityBox, FrameRequest
 from director.keys import digest, job_key, stable_seed
 from director.segments import SegmentLengths, segment_lengths
 from director.subtitles import SUBTITLE_VERSION, cue_text
 from director.video import ENCODER
 from storyboard.errors import UserError
-from storyboard.models import Placement, Scene, Shot, Storyboard
+from storyboard.models import Keyframe, Placement, Scene, Shot, Storyboard
 from storyboard.timing import ShotTiming, film_frame_count, timeline
 
 Strategy = Literal["auto", "hierarchical", "autoregressive", "clip"]
@@ -176,11 +180,14 @@ def shot_strategy(keys: Sequence[int], capabilities: Capabilities, strategy: str
 # -- what a job needs to make its requests (built lazily) --------------------------------
 
 
+_BOX_FIELDS = tuple(EntityBox.model_fields)
+
+
 class ShotPayload:
-    """One shot's context: builds the FrameRequests of its jobs when they run."""
+    """One shot's context: builds the data of its jobs' FrameRequests (for their keys and,
+    when they run, for the animator)."""
 
     def __init__(self, storyboard: Storyboard, scene: Scene, shot: Shot, timing: ShotTiming,
-                 entity_dumps: Mapping[str, Any],
                  segments: SegmentLengths | None = None) -> None:
         self.storyboard, self.scene, self.shot, self.timing = storyboard, scene, shot, timing
         self.segments = segments or SegmentLengths(0, timing.frames, 0)
@@ -188,20 +195,7 @@ class ShotPayload:
         self.frames = timing.frames
         self.fps = storyboard.format.fps
         self.keyframe_frames = [timing.keyframe_index(k.t) for k in shot.keyframes]
-        fmt, style = storyboard.format, storyboard.style
-        self.digest = digest({
-            "style": [style.prompt, style.negative_prompt],
-            "format": [fmt.width, fmt.height, fmt.fps],
-            "seed": storyboard.seed,
-            "scene": [scene.setting, scene.time_of_day],
-            "shot": shot.id, "camera": [shot.camera.size, shot.camera.movement],
-            "frames": timing.frames,
-        })
-        self.keyframe_digests = [
-            digest([k.model_dump(mode="json", exclude={"relations"}),  # no frame reads them
-                    [entity_dumps.get(p.entity) for p in k.layout]])
-            for k in shot.keyframes
-        ]
+        self._prompts: dict[tuple[int, tuple[str, ...]], str] = {}
 
     def segment(self, frame: int) -> int:
         """The keyframe segment (k: between keyframes k and k+1) holding ``frame``."""
@@ -211,45 +205,75 @@ class ShotPayload:
         return k
 
     def seed(self, frame: int) -> int:
-        """The seed of frame ``frame``: from the storyboard seed, the shot id and the index."""
+        """The seed of in-between frame ``frame``: from the storyboard seed, the shot id and
+        the index."""
         return stable_seed(self.storyboard.seed, self.shot.id, frame)
+
+    def keyframe_seed(self, t: float) -> int:
+        """The seed of the storyboard keyframe at ``t``: from the storyboard seed, the shot
+        id and ``t`` (not the frame it falls on, which moves with the shot's length)."""
+        return stable_seed(self.storyboard.seed, self.shot.id, "keyframe", t)
 
     def time(self, frame: int) -> float:
         """Time of ``frame`` in 0..1 of the shot."""
         return frame / (self.frames - 1)
 
     @cached_property
-    def _entities(self):
-        return self.storyboard.entity_map
+    def _entities(self) -> dict[str, dict[str, Any]]:
+        return {e.id: {"name": e.name, "kind": e.kind, "color": e.color}
+                for e in self.storyboard.entities}
 
-    def _boxes(self, layout: Sequence[Placement]) -> tuple[EntityBox, ...]:
-        entities = self._entities
-        return tuple(
-            EntityBox(entity=p.entity, name=entities[p.entity].name, kind=entities[p.entity].kind,
-                      phrase=p.phrase, color=entities[p.entity].color, box=p.box)
-            for p in layout if p.entity in entities
-        )
+    def _prompt(self, keyframe: Keyframe, layout: Sequence[Placement]) -> str:
+        """``Storyboard.prompt_for``, once per keyframe and set of entities shown."""
+        cache_key = (id(keyframe), tuple(p.entity for p in layout))
+        if cache_key not in self._prompts:
+            self._prompts[cache_key] = self.storyboard.prompt_for(self.scene, keyframe, layout)
+        return self._prompts[cache_key]
 
-    def _request(self, frame: int, t: float, keyframe, layout) -> FrameRequest:
+    def request_data(self, frames: Sequence[int], fields: frozenset[str] = REQUEST_FIELDS
+                     ) -> list[dict[str, Any]]:
+        """The fields in ``fields`` (a layout box's as ``layout.<field>``) of the
+        FrameRequests of ``frames``: a storyboard keyframe's own time, prompt, layout and
+        seed; an in-between's layout interpolated to its time, the prompt of the nearest
+        keyframe and the seed of its index. Keys hash this; the animator gets it in full."""
         sb, scene, shot = self.storyboard, self.scene, self.shot
-        return FrameRequest(
-            shot_id=shot.id, t=t, prompt=sb.prompt_for(scene, keyframe, layout),
-            negative_prompt=sb.style.negative_prompt, caption=keyframe.prompt,
-            layout=self._boxes(layout), setting=scene.setting, time_of_day=scene.time_of_day,
-            camera_size=shot.camera.size, camera_movement=shot.camera.movement,
-            width=sb.format.width, height=sb.format.height, seed=self.seed(frame),
-        )
+        constant = {"shot_id": shot.id, "negative_prompt": sb.style.negative_prompt,
+                    "setting": scene.setting, "time_of_day": scene.time_of_day,
+                    "camera_size": shot.camera.size, "camera_movement": shot.camera.movement,
+                    "width": sb.format.width, "height": sb.format.height}
+        constant = {k: v for k, v in constant.items() if k in fields}
+        entities = self._entities
+        box_fields = [name for name in _BOX_FIELDS if f"layout.{name}" in fields]
+        keyframe_at = dict(zip(self.keyframe_frames, shot.keyframes, strict=True))
+        times = [keyframe_at[f].t if f in keyframe_at else self.time(f) for f in frames]
+        result = []
+        for frame, t, boxes in zip(frames, times, shot.boxes_at(times), strict=True):
+            keyframe = keyframe_at.get(frame)
+            if keyframe is not None:
+                boxes = [(p, None) for p in keyframe.layout]
+            else:
+                keyframe = shot.keyframe_at(t)
+            boxes = [(p, box) for p, box in boxes if p.entity in entities]
+            data = dict(constant)
+            if "t" in fields:
+                data["t"] = t
+            if "prompt" in fields:
+                data["prompt"] = self._prompt(keyframe, [p for p, _ in boxes])
+            if "caption" in fields:
+                data["caption"] = keyframe.prompt
+            if "seed" in fields:
+                data["seed"] = self.keyframe_seed(t) if frame in keyframe_at else self.seed(frame)
+            if box_fields:
+                data["layout"] = [
+                    {name: (p.entity if name == "entity" else p.phrase if name == "phrase"
+                            else (box or p.box) if name == "box" else entities[p.entity][name])
+                     for name in box_fields} for p, box in boxes]
+            result.append(data)
+        return result
 
-    def keyframe_request(self, frame: int) -> FrameRequest:
-        """The request of the storyboard keyframe at ``frame``: its own time, prompt, layout."""
-        keyframe = self.shot.keyframes[self.keyframe_frames.index(frame)]
-        return self._request(frame, keyframe.t, keyframe, keyframe.layout)
-
-    def frame_request(self, frame: int) -> FrameRequest:
-        """The request of an in-between frame: the layout interpolated to its time and the
-        prompt of the nearest keyframe."""
-        t = self.time(frame)
-        return self._request(frame, t, self.shot.keyframe_at(t), self.shot.layout_at(t))
+    def requests(self, frames: Sequence[int]) -> list[FrameRequest]:
+        """The FrameRequests of ``frames`` (see :meth:`request_data`)."""
+        return [FrameRequest.model_validate(data) for data in self.request_data(frames)]
 
 
 @dataclass(frozen=True)
@@ -289,9 +313,7 @@ class Job:
         """The FrameRequest of each frame it makes (keyframe, interpolate and clip jobs)."""
         if not isinstance(self.payload, ShotPayload) or self.kind not in FRAME_KINDS:
             raise TypeError(f"a {self.kind} job makes no frame requests")
-        if self.kind == "keyframe":
-            return [self.payload.keyframe_request(f) for f in self.frames]
-        return [self.payload.frame_request(f) for f in self.frames]
+        return self.payload.requests(self.frames)
 
     def summary(self) -> dict[str, Any]:
         """A JSON-able description (what ``director graph`` prints)."""
@@ -307,6 +329,8 @@ class ScheduleConfig(BaseModel):
 
     capabilities: Capabilities
     fingerprint: dict[str, Any] = {}
+    reads: tuple[str, ...] = tuple(sorted(REQUEST_FIELDS))
+    """the FrameRequest fields the animator reads (``Animator.reads``): what frame keys hold"""
     strategy: Strategy = "auto"
     title: bool = True
     audio_sha256: str | None = None
@@ -329,7 +353,8 @@ def file_sha256(path: str | os.PathLike) -> str:
 
 
 def schedule(storyboard: Storyboard, animator: Animator | Capabilities, *,
-             fingerprint: Mapping[str, Any] | None = None, strategy: Strategy = "auto",
+             fingerprint: Mapping[str, Any] | None = None,
+             reads: Iterable[str] | None = None, strategy: Strategy = "auto",
              title: bool = True, audio: str | os.PathLike | None = None) -> nx.DiGraph:
     """The job graph of ``storyboard`` for an animator (or just its capabilities, with its
     ``fingerprint``; {} when not given). ``strategy``: see the module docstring. ``title``
@@ -337,6 +362,7 @@ def schedule(storyboard: Storyboard, animator: Animator | Capabilities, *,
     if isinstance(animator, Animator):
         capabilities = animator.capabilities
         fingerprint = animator.fingerprint() if fingerprint is None else fingerprint
+        reads = animator.reads() if reads is None else reads
     elif isinstance(animator, Capabilities):
         capabilities = animator
     else:
@@ -346,8 +372,14 @@ def schedule(storyboard: Storyboard, animator: Animator | Capabilities, *,
         raise UserError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
     if strategy == "clip" and capabilities.clip_frames < 1:
         raise UserError("strategy 'clip' needs an animator that makes clips (clip_frames > 0)")
+    reads = REQUEST_FIELDS if reads is None else frozenset(reads)
+    if not reads <= REQUEST_FIELDS:
+        unknown = ", ".join(sorted(reads - REQUEST_FIELDS))
+        raise ValueError(f"unknown FrameRequest field(s) {unknown} in what the animator reads;"
+                         f" fields are {', '.join(sorted(REQUEST_FIELDS))}")
     config = ScheduleConfig(
-        capabilities=capabilities, fingerprint=dict(fingerprint or {}), strategy=strategy,
+        capabilities=capabilities, fingerprint=dict(fingerprint or {}),
+        reads=tuple(sorted(reads)), strategy=strategy,
         title=title, audio_sha256=file_sha256(audio) if audio is not None else None)
     return schedule_config(storyboard, config, audio=Path(audio) if audio is not None else None)
 
@@ -358,21 +390,26 @@ def schedule_config(storyboard: Storyboard, config: ScheduleConfig, *,
     run the film job, not for its key)."""
     m = config.capabilities.max_inbetweens
     fp = config.fingerprint_digest
-    entity_dumps = {e.id: e.model_dump(mode="json") for e in storyboard.entities}
+    reads = frozenset(config.reads)
     scenes = {scene.id: scene for scene in storyboard.scenes}
     shots = {shot.id: shot for _, shot in storyboard.iter_shots()}
     jobs: list[Job] = []
     shot_jobs: list[Job] = []
 
+    def requests(payload: ShotPayload, frames: Sequence[int]) -> str:
+        """The digest of the frames' requests as the animator reads them (their JSON: the
+        fields in a fixed order, so equal requests give equal text)."""
+        data = payload.request_data(frames, reads)
+        return hashlib.blake2b(to_json(data), digest_size=16).hexdigest()
+
     spans = timeline(storyboard)
     for timing, lengths in zip(spans, segment_lengths(spans), strict=True):
         scene, shot = scenes[timing.scene_id], shots[timing.shot_id]
-        payload = ShotPayload(storyboard, scene, shot, timing, entity_dumps, lengths)
-        sid, ctx = shot.id, payload.digest
+        payload = ShotPayload(storyboard, scene, shot, timing, lengths)
+        sid = shot.id
         producer: dict[int, Job] = {}
-        for frame, kf_digest in zip(payload.keyframe_frames, payload.keyframe_digests,
-                                    strict=True):
-            inputs = {"shot": ctx, "frame": frame, "keyframe": kf_digest}
+        for frame in payload.keyframe_frames:
+            inputs = {"request": requests(payload, (frame,))}
             job = Job(f"{sid}/keyframe/{frame}", "keyframe", job_key("keyframe", inputs, fp),
                       0, sid, (frame,), (), (), payload)
             producer[frame] = job
@@ -386,12 +423,9 @@ def schedule_config(storyboard: Storyboard, config: ScheduleConfig, *,
             spans, kind = plan_autoregressive(keys, m), "interpolate"
         else:
             spans, kind = plan_clips(keys, config.capabilities.clip_frames), "clip"
-        digests = payload.keyframe_digests
         for span in spans:
-            k = payload.segment(span.frames[0])
             parents = tuple(producer[e] for e in span.ends)
-            inputs = {"shot": ctx, "segment": [digests[k], digests[k + 1]],
-                      "frames": span.frames, "ends": span.ends}
+            inputs = {"requests": requests(payload, span.frames)}
             tag = "interpolate/L" if kind == "interpolate" else "clip/W"
             job = Job(f"{sid}/{tag}{span.level}/{span.frames[0]}-{span.frames[-1]}", kind,
                       job_key(kind, inputs, fp, [p.key for p in parents]), span.level, sid,

@@ -95,7 +95,7 @@ def timing_problems(sb: Storyboard) -> list[Problem]:
                 add(Problem(
                     f"{at}.duration",
                     f"{shot.duration} s gives {frames} frame{'s' * (frames != 1)} at {fps} fps"
-                    f" (round-off carried from the shots before); a shot needs at least 2:"
+                    f"; a shot needs at least 2:"
                     f" make it at least {math.ceil(250 / fps) / 100} s",
                 ))
                 continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -198,25 +198,38 @@ class Shot(_Model):
     def layout_at(self, t: float) -> list[Placement]:
         """The layout at time ``t``: boxes interpolated linearly between the two keyframes
         around it. An entity in only one of them shows for the half of the gap nearer to it."""
-        if t <= 0:
-            return list(self.keyframes[0].layout)
-        if t >= 1:
-            return list(self.keyframes[-1].layout)
-        after = next(i for i, k in enumerate(self.keyframes) if k.t >= t)
-        a, b = self.keyframes[after - 1], self.keyframes[after]
-        w = (t - a.t) / (b.t - a.t)
-        start = {p.entity: p for p in a.layout}
-        end = {p.entity: p for p in b.layout}
+        return [p if box is None else p.model_copy(update={"box": box})
+                for p, box in self.boxes_at([t])[0]]
+
+    def boxes_at(self, times: Sequence[float]) -> list[list[tuple[Placement, Box | None]]]:
+        """What :meth:`layout_at` is made of, for many times at once and without copies:
+        for each time, each placement shown and its interpolated box (None where the
+        placement's own box is kept)."""
+        keyframes = self.keyframes
+        pairs: dict[int, tuple] = {}
         result = []
-        for entity in dict.fromkeys([*start, *end]):
-            p, q = start.get(entity), end.get(entity)
-            if p and q:
-                box = tuple(round(u + (v - u) * w, 6) for u, v in zip(p.box, q.box, strict=True))
-                result.append(p.model_copy(update={"box": box}))
-            elif p and w < 0.5:
-                result.append(p)
-            elif q and w >= 0.5:
-                result.append(q)
+        for t in times:
+            if t <= 0 or t >= 1:
+                result.append([(p, None) for p in keyframes[0 if t <= 0 else -1].layout])
+                continue
+            after = next(i for i, k in enumerate(keyframes) if k.t >= t)
+            if after not in pairs:
+                a, b = keyframes[after - 1], keyframes[after]
+                start, end = {p.entity: p for p in a.layout}, {p.entity: p for p in b.layout}
+                pairs[after] = (a.t, b.t - a.t, [(start.get(e), end.get(e)) for e in
+                                                 dict.fromkeys([*start, *end])])
+            t0, gap, both = pairs[after]
+            w = (t - t0) / gap
+            boxes: list[tuple[Placement, Box | None]] = []
+            for p, q in both:
+                if p and q:
+                    boxes.append((p, tuple(round(u + (v - u) * w, 6)
+                                           for u, v in zip(p.box, q.box, strict=True))))
+                elif p and w < 0.5:
+                    boxes.append((p, None))
+                elif q and w >= 0.5:
+                    boxes.append((q, None))
+            result.append(boxes)
         return result
 
     def keyframe_at(self, t: float) -> Keyframe:

@@ -1,10 +1,10 @@
 """Shot durations in whole frames, and where each shot sits in the film.
 
-Durations are seconds, frames are integers. Each shot's end is rounded from the
-cumulative running time, so the round-off of one shot is carried into the next and
-never lost: a film of twelve 4.02 s shots at 24 fps has round(48.24 * 24) frames
-before transitions. A crossfade overlaps the shot with the one before it; a cut or a
-fade through black does not change the count.
+Durations are seconds, frames are integers. Each shot is rounded to whole frames on its
+own (halves up), so changing one shot's duration never moves another's frame count, and
+with it the content of its frames: a film of twelve 4.02 s shots at 24 fps has 12 x 96
+frames before transitions. A crossfade overlaps the shot with the one before it; a cut or
+a fade through black does not change the count.
 
 This is also the one place of the transition rule: which frames of a shot its
 transitions take (``head``, ``tail``) and which of them fade (``fade_in``,
@@ -79,14 +79,8 @@ class ShotTiming:
 
 
 def shot_frame_counts(durations: Iterable[float], fps: int) -> list[int]:
-    """Frames of each shot of ``durations`` (seconds, film order), the round-off carried
-    from shot to shot."""
-    counts, elapsed = [], 0.0
-    for duration in durations:
-        before = round_frames(elapsed, fps)
-        elapsed += duration
-        counts.append(round_frames(elapsed, fps) - before)
-    return counts
+    """Frames of each shot of ``durations`` (seconds, film order), each rounded on its own."""
+    return [round_frames(duration, fps) for duration in durations]
 
 
 def transition_frames(shot: TimedShot, fps: int) -> int:

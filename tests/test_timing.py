@@ -1,4 +1,4 @@
-"""Shot durations in whole frames: round-off carried between shots, transitions counted."""
+"""Shot durations in whole frames: each shot rounded on its own, transitions counted."""
 
 from __future__ import annotations
 
@@ -40,19 +40,21 @@ def test_round_frames_rounds_halves_up():
     assert round_frames(1 / 48, 24) == 1  # exactly half a frame
 
 
-def test_twelve_shots_of_4_02_s_keep_their_round_off(storyboard_dict):
+def test_each_shot_is_rounded_on_its_own(storyboard_dict):
     board = board_of(storyboard_dict, [4.02] * 12, fps=24)
-    counts = counts_of(board)
-    assert sum(counts) == round(48.24 * 24) == 1158  # 12 x round(96.48) would give 1152
-    assert set(counts) == {96, 97}
-    assert film_frame_count(board) == 1158
+    assert counts_of(board) == [96] * 12  # round(96.48) each; nothing carried
+    assert film_frame_count(board) == 1152
+    thirds = board_of(storyboard_dict, [1 / 3] * 9, fps=25)
+    assert counts_of(thirds) == [8] * 9  # round(8.33)
 
 
-def test_thirds_of_a_second_at_25_fps(storyboard_dict):
-    board = board_of(storyboard_dict, [1 / 3] * 9, fps=25)
-    counts = counts_of(board)
-    assert counts == [8, 9, 8, 8, 9, 8, 8, 9, 8]
-    assert sum(counts) == 75  # 3 s at 25 fps
+def test_changing_one_shot_never_moves_another(storyboard_dict):
+    """4.00 -> 4.02 s keeps s1 at 96 frames; with round-off carried, s2 went 84 -> 85."""
+    before = board_of(storyboard_dict, [4.0, 3.5, 5.0])
+    after = board_of(storyboard_dict, [4.02, 3.5, 5.0])
+    assert counts_of(before) == counts_of(after) == [96, 84, 120]
+    longer = board_of(storyboard_dict, [4.3, 3.5, 5.0])
+    assert counts_of(longer) == [103, 84, 120]
 
 
 def test_timeline_of_the_fixture(storyboard):
@@ -107,15 +109,12 @@ def films(draw):
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(films())
-def test_shot_frames_always_sum_to_the_rounded_total(storyboard_dict, film):
+def test_shot_frames_are_each_shots_own_rounding(storyboard_dict, film):
     fps, durations = film
     board = board_of(storyboard_dict, durations, fps=fps)
     counts = counts_of(board)
-    total = sum(durations)
-    assert sum(counts) == round_frames(total, fps)
-    assert abs(sum(counts) - total * fps) <= 0.5 + 1e-9
-    # no shot drifts by more than a frame from its own duration
-    assert all(abs(n - d * fps) < 1 + 1e-9 for n, d in zip(counts, durations, strict=True))
+    assert counts == [round_frames(d, fps) for d in durations]
+    assert all(abs(n - d * fps) <= 0.5 + 1e-9 for n, d in zip(counts, durations, strict=True))
     assert all(n >= 2 for n in counts)
     assert film_frame_count(board) == sum(counts)  # all cuts
 

@@ -361,9 +361,11 @@ def test_transitions_that_just_fit_are_valid():
     assert validate(data)  # 12 frames: 9 fading in + 3 fading out; then 3 in
 
 
-def test_a_shot_of_one_frame_after_carried_round_off():
-    # 0.08 s is 2 frames at 25 fps, but the float sum 0.46 + 0.08 rounds to 1 more frame only
-    data = two_shots({"duration": 0.36 + 0.1}, {"duration": 0.08}, fps=25)
+def test_a_shot_of_one_frame():
+    # 0.06 s is 1.5 frames at 25 fps: rounded on its own (nothing carried), 2 frames; 0.05 s
+    # is 1.25: 1 frame
+    assert validate(two_shots({"duration": 0.36 + 0.1}, {"duration": 0.06}, fps=25))
+    data = two_shots({"duration": 0.36 + 0.1}, {"duration": 0.05}, fps=25)
     problem = only_problem(data)
     assert problem.path == "scenes[0].shots[1].duration"
     assert "gives 1 frame at 25 fps" in problem.message and "at least 0.1 s" in problem.message

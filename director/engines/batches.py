@@ -76,7 +76,12 @@ class BatchRunner:
     # -- frame jobs ----------------------------------------------------------------------
     def _end_frame(self, job: Job, which: int) -> np.ndarray:
         parent = self.jobs[job.parents[which]]
-        return self.store.frame(parent.key, job.ends[which])
+        frame = job.ends[which]
+        try:
+            return self.store.frame(parent.key, frame)
+        except KeyError:  # an equal key stored by a job at other indices: read by position
+            stored = self.store.frames(parent.key)  # (a keyframe's key holds no frame index)
+            return stored[sorted(stored)[parent.frames.index(frame)]]
 
     def requests(self, kind: str, jobs: Sequence[Job]) -> list[Request]:
         """The animator's request for each job: plain data, no storyboard."""
@@ -135,7 +140,9 @@ class BatchRunner:
             for index in job.frames:
                 maker = owner[index]
                 if maker.id not in loaded:
-                    loaded[maker.id] = self.store.frames(maker.key)
+                    stored = self.store.frames(maker.key)  # by position: see _end_frame
+                    loaded[maker.id] = dict(zip(maker.frames, (stored[i] for i in sorted(stored)),
+                                                strict=True))
                 yield loaded[maker.id][index]
                 left[maker.id] -= 1
                 if left[maker.id] == 0:
