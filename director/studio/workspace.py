@@ -196,6 +196,14 @@ class Workspace:
         return self._start(f"restoring v{version}", f"Restore v{version}",
                            lambda job: self._restore(job, version))
 
+    def undo(self) -> Job[Outcome]:
+        """Go back to the version before the last revision (``api.undo``)."""
+        return self._start("undoing", "Undo", lambda job: self._step(job, api.undo))
+
+    def redo(self) -> Job[Outcome]:
+        """Make again the revision the last undo took back (``api.redo``)."""
+        return self._start("redoing", "Redo", lambda job: self._step(job, api.redo))
+
     # -- the work of the jobs (in the job's thread) -------------------------------------------
     def _make(self, job: Job, message: str) -> Outcome:
         planned: list = []
@@ -242,6 +250,12 @@ class Workspace:
                                    **self.settings.render_options())
             current = self._publish(job, revision.report)
         return Outcome(current, views.restored_answer(version, revision), revision.report)
+
+    def _step(self, job: Job, call: Callable) -> Outcome:
+        with _project_lock(self.project):
+            revision = call(self.root, progress=job.progress, **self.settings.render_options())
+            current = self._publish(job, revision.report)
+        return Outcome(current, views.stepped_answer(revision), revision.report)
 
     # -- helpers -------------------------------------------------------------------------------
     def _start(self, title: str, message: str, work: Callable[[Job], Outcome]) -> Job[Outcome]:
