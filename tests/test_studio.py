@@ -166,6 +166,14 @@ def test_later_messages_revise_and_a_restore_remakes_nothing(project):
     assert [value for _, value in restored["versions"][0]] == [3, 2, 1]
     assert "same storyboard" in handlers.compare(1)["compare"]
 
+    undone = finish(handlers, handlers.undo())  # back to v2, before the restore
+    assert undone["notice"].startswith("Undo: back to version 2, as v4:")
+    assert (films / "v0004.mp4").read_bytes() == (films / "v0002.mp4").read_bytes()
+    redone = finish(handlers, handlers.redo())
+    assert redone["notice"].startswith("Redo: forward to version 3, as v5:")
+    assert (films / "v0005.mp4").read_bytes() == (films / "v0001.mp4").read_bytes()
+    assert [m["content"] for m in redone["chat"] if m["role"] == "user"][-2:] == ["Undo", "Redo"]
+
 
 def test_a_message_the_reviser_cannot_map_changes_nothing(project):
     handlers = Handlers(Workspace(project))

@@ -75,6 +75,9 @@ def build(workspace: Workspace):
                 with gr.Column(scale=2):
                     compare = gr.Markdown("", elem_id="compare")
                     restore = gr.Button("Restore this version", elem_id="restore")
+                    with gr.Row():
+                        undo = gr.Button("Undo", elem_id="undo", size="sm")
+                        redo = gr.Button("Redo", elem_id="redo", size="sm")
             with gr.Tab("Storyboard JSON", elem_id="editor-tab"):
                 editor = gr.Code(language="json", elem_id="editor", lines=18, max_lines=30,
                                  label="The current version's storyboard: edit it, then Apply")
@@ -114,6 +117,8 @@ def build(workspace: Workspace):
         render.click(lambda: shown(handlers.render_latest()), outputs=outputs)
         versions.input(lambda v: shown(handlers.compare(v)), inputs=versions, outputs=outputs)
         restore.click(lambda v: shown(handlers.restore(v)), inputs=versions, outputs=outputs)
+        undo.click(lambda: shown(handlers.undo()), outputs=outputs)
+        redo.click(lambda: shown(handlers.redo()), outputs=outputs)
         save_settings.click(lambda a, m, w: shown(handlers.configure(a, m, w)),
                             inputs=[animator, llm, workers], outputs=outputs)
         timer.tick(lambda w: shown(handlers.poll(w)), inputs=watching, outputs=outputs,

@@ -84,11 +84,7 @@ class Handlers:
                                                " version…")
 
     def render_latest(self) -> Update:
-        try:
-            job = self.workspace.render_latest()
-        except UserError as error:
-            return _failed(error)
-        return self._started(job)
+        return self._action(self.workspace.render_latest)
 
     def compare(self, version: int | None) -> Update:
         """A version picked in the list: its diff from the current version."""
@@ -102,11 +98,13 @@ class Handlers:
     def restore(self, version: int | None) -> Update:
         if version is None:
             return _failed(UserError("pick a version to restore in the list first"))
-        try:
-            job = self.workspace.restore(int(version))
-        except UserError as error:
-            return _failed(error)
-        return self._started(job)
+        return self._action(lambda: self.workspace.restore(int(version)))
+
+    def undo(self) -> Update:
+        return self._action(self.workspace.undo)
+
+    def redo(self) -> Update:
+        return self._action(self.workspace.redo)
 
     def configure(self, animator: str, llm: str, workers: Any) -> Update:
         """Settings for the next actions."""
@@ -139,6 +137,13 @@ class Handlers:
         return update
 
     # -- helpers -------------------------------------------------------------------------------
+    def _action(self, start) -> Update:
+        try:
+            job = start()
+        except UserError as error:
+            return _failed(error)
+        return self._started(job, chat=self.workspace.transcript.messages())
+
     def _started(self, job, **parts: Any) -> Update:
         return {"error": "", "notice": "", "progress": job.progress.markdown(), "polling": True,
                 "watching": job.id, **parts}

@@ -52,6 +52,12 @@ def restored_answer(restored: int, revision) -> str:
     return f"Restored v{restored} as v{revision.version}: {jobs_line(revision.report)}."
 
 
+def stepped_answer(revision) -> str:
+    """The answer to an undo or a redo ('undo: back to version 2')."""
+    said = "; ".join(revision.described)
+    return f"{said[:1].upper()}{said[1:]}, as v{revision.version}: {jobs_line(revision.report)}."
+
+
 def error_answer(message: str) -> str:
     return f"**Could not do that:** {message}\n\nNothing already made was lost."
 

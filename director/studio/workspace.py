@@ -196,6 +196,14 @@ class Workspace:
         return self._start(f"restoring v{version}", f"Restore v{version}",
                            lambda job: self._restore(job, version))
 
+    def undo(self) -> Job[Outcome]:
+        """Go back to the version before the last revision (``api.undo``)."""
+        return self._start("undoing", "Undo", lambda job: self._step(job, api.undo))
+
+    def redo(self) -> Job[Outcome]:
+        """Make again the revision the last undo took back (``api.redo``)."""
+        return self._start("redoing", "Redo", lambda job: self._step(job, api.redo))
+
     # -- the work of the jobs (in the job's thread) -------------------------------------------
     def _make(self, job: Job, message: str) -> Outcome:
         planned: list = []
@@ -205,7 +213,7 @@ class Workspace:
             job.progress.step("rendering")
 
         job.progress.step("planning the storyboard")
-        with _project_lock(self.project):
+        with self.project.lock():
             report = api.make(message, self._film_output(), project=self.root,
                               llm=self.settings.llm, on_plan=on_plan, progress=job.progress,
                               **self.settings.render_options())
@@ -215,7 +223,7 @@ class Workspace:
 
     def _revise(self, job: Job, message: str) -> Outcome:
         job.progress.step("revising the storyboard")
-        with _project_lock(self.project):
+        with self.project.lock():
             revision = api.revise(self.root, message, llm=self.settings.llm,
                                   progress=job.progress, **self.settings.render_options())
             if not revision.changed:
@@ -226,7 +234,7 @@ class Workspace:
     def _render(self, job: Job, board: Storyboard, label: str | None) -> Outcome:
         job.progress.step("rendering")
         before = self.latest_version()
-        with _project_lock(self.project):
+        with self.project.lock():
             report = api.render(board, self._film_output(), project=self.root,
                                 progress=job.progress, **self.settings.render_options())
             version = self.latest_version()
@@ -237,11 +245,17 @@ class Workspace:
 
     def _restore(self, job: Job, version: int) -> Outcome:
         job.progress.step(f"restoring v{version}")
-        with _project_lock(self.project):
+        with self.project.lock():
             revision = api.restore(self.root, version, progress=job.progress,
                                    **self.settings.render_options())
             current = self._publish(job, revision.report)
         return Outcome(current, views.restored_answer(version, revision), revision.report)
+
+    def _step(self, job: Job, call: Callable) -> Outcome:
+        with self.project.lock():
+            revision = call(self.root, progress=job.progress, **self.settings.render_options())
+            current = self._publish(job, revision.report)
+        return Outcome(current, views.stepped_answer(revision), revision.report)
 
     # -- helpers -------------------------------------------------------------------------------
     def _start(self, title: str, message: str, work: Callable[[Job], Outcome]) -> Job[Outcome]:
@@ -306,16 +320,6 @@ class Workspace:
         except UserError:
             return messages
         return messages | {turn.version: turn.message for turn in turns}
-
-
-_PROJECT_LOCKS: dict[Path, threading.Lock] = {}
-_PROJECT_LOCKS_LOCK = threading.Lock()
-
-
-def _project_lock(project: Project) -> threading.Lock:
-    """One render per project folder at a time in this process."""
-    with _PROJECT_LOCKS_LOCK:
-        return _PROJECT_LOCKS.setdefault(project.root.resolve(), threading.Lock())
 
 
 def parse_storyboard(text: str) -> Storyboard:
