@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 
 CODE_VERSION: dict[str, int] = {
+    "reference": 1,
     "keyframe": 1,
     "interpolate": 1,
     "clip": 1,

@@ -15,6 +15,7 @@ import click
 from director.cli.cache import cache
 from director.cli.film_commands import make, render
 from director.cli.graph import graph
+from director.cli.models import models
 from director.cli.storyboard_commands import plan, schema, sheet, validate
 from director.cli.studio import studio
 from storyboard.errors import UserError
@@ -31,7 +32,7 @@ def cli(verbose: bool) -> None:
     )
 
 
-for command in (make, render, plan, validate, schema, sheet, graph, cache, studio):
+for command in (make, render, plan, validate, schema, sheet, graph, cache, models, studio):
     cli.add_command(command)
 
 
