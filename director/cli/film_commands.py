@@ -129,16 +129,28 @@ def make(request: str, output: str, project: str | None, report: str | None, wor
 @click.command()
 @click.argument("storyboard", type=click.Path(dir_okay=False))
 @render_options
+@click.option("--eval", "evaluate", is_flag=True,
+              help="Then measure the film as `director eval` does (default CLIP model):"
+                   " a JSON and an HTML report beside the render report.")
 def render(storyboard: str, output: str, project: str | None, report: str | None,
            workers: int, animator: str | None, title: bool, audio: str | None,
            executor: str | None, ray_address: str | None, ray_actors: int | None,
-           **flags) -> None:
+           evaluate: bool, **flags) -> None:
     """Render a STORYBOARD JSON file into a film (entities' reference pictures are read
     relative to its folder)."""
     board = api.load(storyboard)
+    if evaluate:
+        from director.cli.eval import render_eval_paths
+
+        report, eval_json, eval_html = render_eval_paths(output, project, report)
     outcome = api.render(board, output, project=project, report=report, workers=workers,
                          animator=animator, animator_options=animator_flags(flags),
                          title=title, audio=audio, executor=executor,
                          ray_address=ray_address, ray_actors=ray_actors,
                          assets=Path(storyboard).parent)
     _finish(outcome, f"\nproject: {project or api.default_project(Path(output))}")
+    if evaluate:
+        from director.cli.eval import show
+
+        show(api.evaluate(outcome.output, storyboard=board, output=eval_json, html=eval_html))
+        click.echo(f"evaluation -> {eval_json}, {eval_html}")
