@@ -66,9 +66,10 @@ class LLMSettings:
     base_url: str | None = None
     """an OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1 (else OPENAI_BASE_URL)"""
     temperature: float = 0.2
-    structured_output: str = "json_schema"
-    """how the schema is sent: 'json_schema' (response_format), 'function_calling' or
-    'json_mode', for servers that support only one of them"""
+    structured_output: str = "auto"
+    """how the schema is sent: 'auto' (json_schema, falling back to the others in turn when
+    the server refuses that request format), 'json_schema' (response_format),
+    'json_mode', 'function_calling' or 'plain' (the schema in the instructions)"""
     base_url_from_config: bool = False
     """``base_url`` came from the project's config file alone: it never gets OPENAI_API_KEY"""
 
@@ -87,7 +88,7 @@ _NUMBERS = {"llm_timeout": float, "request_timeout": float, "max_retries": int,
 _KEYS = {"llm", "base_url", "structured_output", *_NUMBERS}
 RENDER_KEYS = frozenset({"executor", "ray_address", "ray_actors"})
 """settings of the same file that ``director.execution_settings`` reads, not the planner"""
-STRUCTURED_OUTPUT_METHODS = ("json_schema", "function_calling", "json_mode")
+STRUCTURED_OUTPUT_METHODS = ("auto", "json_schema", "json_mode", "function_calling", "plain")
 
 
 def read_config(project: str | os.PathLike | None) -> dict[str, Any]:
@@ -244,12 +245,14 @@ def key_note(settings: LLMSettings, env: Mapping[str, str] | None = None) -> str
 def call_with_retries(call: Callable[[float], R], settings: LLMSettings, deadline: float, *,
                       clock: Callable[[], float] = time.monotonic,
                       sleep: Callable[[float], None] = time.sleep,
-                      rng: random.Random | None = None) -> R:
+                      rng: random.Random | None = None,
+                      give_up: Callable[[Exception], bool] | None = None) -> R:
     """``call(timeout)``, retried up to ``settings.max_retries`` times on 429, 408, 409,
     5xx, timeouts and lost connections, with exponential backoff and jitter, or the wait
     the server asks for (``Retry-After``). Each try's timeout and each wait end by
     ``deadline`` (a ``clock()`` time): a wait that would pass it is not begun, and the
-    last error is raised instead. Other errors are raised at once."""
+    last error is raised instead. Other errors, and those ``give_up`` picks (a server
+    refusing the request format with a 500 says the same again), are raised at once."""
     import openai
 
     rng = rng or random.Random()
@@ -264,7 +267,7 @@ def call_with_retries(call: Callable[[float], R], settings: LLMSettings, deadlin
             return call(timeout)
         except openai.APIStatusError as error:
             if not (error.status_code in RETRY_STATUSES or error.status_code >= 500) \
-                    or tries > settings.max_retries:
+                    or tries > settings.max_retries or (give_up and give_up(error)):
                 raise
             wait = _retry_after(error.response.headers)
             last: Exception = error

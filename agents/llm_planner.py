@@ -26,16 +26,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from agents import prompts
-from agents.chat_models import (
-    LLMSettings,
-    call_with_retries,
-    key_note,
-    make_chat_model,
-    redact,
-)
+from agents.chat_models import LLMSettings, key_note, make_chat_model
 from agents.offline import DirectorConfig, find_length
 from agents.repair import (
     CAMERA_MOVEMENTS,
@@ -63,12 +57,19 @@ from agents.schemas import (
     SceneShotsDraft,
     ShotDraft,
     ShotLayoutDraft,
-    response_format_schema,
+)
+from agents.structured_output import (
+    ModelUnavailable,
+    OutOfTime,
+    Progress,
+    StructuredChat,
+    UnusableAnswer,
+    stderr_progress,
 )
 from storyboard.errors import StoryboardError, UserError
 from storyboard.models import Entity, Format, Placement, Relation, Storyboard
 from storyboard.timing import round_frames
-from storyboard.validation import problems_from, validate
+from storyboard.validation import validate
 
 log = logging.getLogger(__name__)
 T = TypeVar("T", bound=BaseModel)
@@ -89,15 +90,117 @@ class PlanResult:
 
     storyboard: Storyboard
     notes: list[str] = field(default_factory=list)
+    model_steps: list[str] = field(default_factory=list)
+    """the planning steps the model's answers filled ('plan', 'layout of scenes[0]...')"""
+    offline_steps: list[str] = field(default_factory=list)
+    """the steps the offline director filled instead"""
 
 
-class ModelUnavailable(UserError):
-    """The model server did not answer (timeout, HTTP error, no connection)."""
+MAX_PLANNED_SHOTS = 24
+"""the most shots one request is sized for (its token limit)"""
 
 
-class UnusableAnswer(UserError):
-    """The model kept answering with something that cannot be made into the step's
-    result; the message shows (the start of) its last answer."""
+def plan_tokens(shots: int) -> int:
+    """The token limit of a whole short film's plan of about ``shots`` shots."""
+    return 600 + 280 * shots
+
+
+def outline_tokens(scenes: int) -> int:
+    return 500 + 160 * scenes
+
+
+def scene_tokens(shots: int) -> int:
+    return 200 + 280 * shots
+
+
+def layout_tokens(keyframes: int, entities: int) -> int:
+    """The token limit of one shot's layouts: a box and a relation or two per entity
+    and keyframe."""
+    return 120 + 70 * max(1, keyframes) * max(1, entities)
+
+
+class _Steps:
+    """The plan's steps as they are asked. Each gets a share of the time left, in
+    proportion to its token limit among the steps still to come (an estimate, corrected
+    as the plan takes shape); a step whose share runs out, or that the model keeps
+    failing, is left to the offline director (``ask`` returns None) and planning goes
+    on. The model is not asked again once it stopped answering or the budget is spent.
+    Only a model that gives nothing usable for any step is an error (UserError)."""
+
+    def __init__(self, chat: StructuredChat) -> None:
+        self.chat = chat
+        self.done = 0
+        self.count = 1
+        self.tokens_ahead = 0
+        self.by_model: list[str] = []
+        self.by_offline: list[str] = []
+        self.reasons: dict[str, str] = {}
+        self.failure: UserError | None = None
+        self.stopped: str | None = None
+
+    def expect(self, count: int, tokens_ahead: int) -> None:
+        """From here on: ``count`` steps in all, ``tokens_ahead`` tokens still to come."""
+        self.count, self.tokens_ahead = count, tokens_ahead
+
+    def ask(self, step: str, system: str, user: str, schema: type[T],
+            build: Callable[[T], R], *, tokens: int, shorter: str,
+            head: bool = False) -> R | None:
+        """``build`` of the model's answer, or None for the offline director to fill.
+        ``head``: the film's plan or outline, which every later step rests on, gets at
+        least half of the time left."""
+        self.done += 1
+        self.tokens_ahead = max(0, self.tokens_ahead - tokens)
+        if self.stopped is None and self.chat.remaining <= 0:
+            self.stopped = f"the time budget of {self.chat.settings.llm_timeout:g} s is spent"
+        if self.stopped is not None:
+            self.by_offline.append(step)
+            self.reasons[step] = self.stopped
+            return None
+        share = self.chat.remaining * max(tokens / (tokens + self.tokens_ahead),
+                                          0.5 if head else 0.0)
+        label = f"step {self.done} of {max(self.count, self.done)} ({step})"
+        try:
+            result = self.chat.ask(step, system, user, schema, build, max_tokens=tokens,
+                                   seconds=share, shorter=shorter, label=label)
+        except ModelUnavailable as error:
+            if not self.by_model:
+                raise
+            self.stopped = f"the model stopped answering: {error}"
+            self.reasons[step] = self.stopped
+        except (UnusableAnswer, OutOfTime) as error:
+            log.info("%s", error)
+            if not self.by_model:  # two steps failed and none done: the model gives nothing
+                if self.failure is not None:
+                    raise self.failure from None
+                self.failure = error
+            self.reasons[step] = ("the model's answers were unusable"
+                                  if isinstance(error, UnusableAnswer) else
+                                  "the model's answer did not come within the step's share"
+                                  " of --llm-timeout")
+        else:
+            self.by_model.append(step)
+            return result
+        self.by_offline.append(step)
+        return None
+
+    def why(self, steps) -> str:
+        """The reasons the offline director filled ``steps``, each once."""
+        return "; ".join(dict.fromkeys(self.reasons.get(s, "no answer") for s in steps))
+
+    def finish(self) -> None:
+        """UserError when the model planned no step at all."""
+        if not self.by_model:
+            raise self.failure or ModelUnavailable(
+                f"the model {self.chat.settings.llm!r} planned nothing within --llm-timeout"
+                f" ({self.chat.settings.llm_timeout:g} s): raise --llm-timeout for a slow"
+                " model, or use --llm offline")
+
+    def summary(self) -> list[str]:
+        if not self.by_offline:
+            return []
+        planned = f"{len(self.by_model)} of {self.done} planning steps"
+        return [f"the model planned {planned}; the offline director filled the other"
+                f" {len(self.by_offline)}"]
 
 
 @dataclass
@@ -119,150 +222,6 @@ class _ScenePlan:
     summary: str = ""
 
 
-# -- talking to the model --------------------------------------------------------------
-class _Conversation:
-    """Asks the chat model for one schema at a time, repairing and re-asking, within one
-    deadline for the whole plan."""
-
-    def __init__(self, model, settings: LLMSettings, clock: Callable[[], float],
-                 sleep: Callable[[float], None] = time.sleep) -> None:
-        self.model = model
-        self.settings = settings
-        self.clock = clock
-        self.sleep = sleep
-        self.deadline = clock() + settings.llm_timeout
-        self.is_openai = type(model).__name__ == "ChatOpenAI"
-
-    def ask(self, step: str, system: str, user: str, schema: type[T],
-            build: Callable[[T], R]) -> R:
-        """``build(answer)`` for the model's answer in ``schema``; problems go back to the
-        model up to ``max_attempts`` answers. Raises ModelUnavailable or UnusableAnswer."""
-        from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
-
-        messages: list = [SystemMessage(system), HumanMessage(user)]
-        text, problems = "", ["no answer"]
-        for attempt in range(1, self.settings.max_attempts + 1):
-            output = self._invoke(step, schema, messages)
-            raw = output["raw"]
-            text = _answer_text(raw)
-            data = output["parsed"] if output.get("parsing_error") is None else None
-            if isinstance(data, BaseModel):  # models parsed by LangChain's tool parsers
-                data = data.model_dump()
-            if data is None:
-                data = _lenient_json(text)
-            if not isinstance(data, dict):
-                problems = ["the answer is not a JSON object"]
-            else:
-                try:
-                    return build(schema.model_validate(data))
-                except ValidationError as error:
-                    problems = [str(p) for p in problems_from(error)]
-                except StoryboardError as error:
-                    problems = [str(p) for p in error.problems]
-            problems = [redact(p) for p in problems]
-            log.info("%s: answer %d unusable: %s", step, attempt, "; ".join(problems)[:500])
-            messages += [AIMessage(text[:8000] or "(empty)"), HumanMessage(
-                prompts.RETRY.format(problems="\n".join(f"- {p}" for p in problems[:20])))]
-        shown = redact(text.strip()[:SHOWN_ANSWER_CHARS]).replace("\n", " ")
-        more = f" (first {SHOWN_ANSWER_CHARS} characters)" if len(text.strip()) > \
-            SHOWN_ANSWER_CHARS else ""
-        raise UnusableAnswer(
-            f"the model {self.settings.llm!r} gave no usable {step} in"
-            f" {self.settings.max_attempts} answer(s): {problems[0]}"
-            f"{f' (and {len(problems) - 1} more)' if len(problems) > 1 else ''};"
-            f" its last answer began: {shown!r}{more}. Try a stronger model, or --llm offline"
-        )
-
-    def _invoke(self, step: str, schema: type[BaseModel], messages: list) -> dict[str, Any]:
-        remaining = self.deadline - self.clock()
-        if remaining <= 0:
-            raise self._out_of_time(step)
-        if not self.is_openai:  # the fake test models read the pydantic class
-            structured = self.model.with_structured_output(schema, include_raw=True)
-            try:
-                return structured.invoke(messages)
-            except Exception as error:  # noqa: BLE001 - sorted into messages a person can act on
-                raise ModelUnavailable(self._describe(error, step)) from None
-        method = self.settings.structured_output
-        format_schema: Any = response_format_schema(schema)
-        if method == "function_calling":
-            format_schema = {"name": format_schema["name"],
-                             "description": format_schema["description"],
-                             "parameters": format_schema["schema"]}
-        elif method == "json_mode":  # the schema goes in the instructions instead
-            from langchain_core.messages import SystemMessage
-
-            messages = [SystemMessage(f"{messages[0].content}\nJSON Schema of the answer:"
-                                      f" {json.dumps(schema.model_json_schema())}"),
-                        *messages[1:]]
-
-        def call(timeout: float) -> dict[str, Any]:
-            # each try gets the time left of the budget, at most request_timeout
-            return self.model.with_structured_output(
-                format_schema, include_raw=True, method=method, timeout=timeout
-            ).invoke(messages)
-
-        try:
-            return call_with_retries(call, self.settings, self.deadline, clock=self.clock,
-                                     sleep=self.sleep)
-        except TimeoutError:
-            raise self._out_of_time(step) from None
-        except Exception as error:  # noqa: BLE001 - sorted into messages a person can act on
-            raise ModelUnavailable(self._describe(error, step)) from None
-
-    def _out_of_time(self, step: str) -> ModelUnavailable:
-        return ModelUnavailable(
-            f"planning ran out of its time budget ({self.settings.llm_timeout:g} s,"
-            " --llm-timeout) before the model gave a usable " + step)
-
-    def _describe(self, error: Exception, step: str) -> str:
-        import openai
-
-        where = self.settings.base_url or "the OpenAI API"
-        retries = f"with up to {self.settings.max_retries} retries within --llm-timeout"
-        if isinstance(error, openai.APITimeoutError):
-            return (f"the model server at {where} gave no {step} in time ({retries};"
-                    " raise request_timeout or --llm-timeout for slow local models)")
-        if isinstance(error, openai.AuthenticationError):
-            withheld = key_note(self.settings)
-            return (f"the model server at {where} refused the request (HTTP 401): "
-                    + (withheld if withheld else "check OPENAI_API_KEY"))
-        if isinstance(error, openai.NotFoundError):
-            return (f"the model server at {where} does not know model"
-                    f" {self.settings.model_name!r} or the chat-completions path (HTTP 404)")
-        if isinstance(error, openai.APIStatusError):
-            body = redact(str(error.message))[:200]
-            return (f"the model server at {where} answered HTTP {error.status_code} {retries}:"
-                    f" {body}")
-        if isinstance(error, openai.APIConnectionError):
-            return f"cannot reach the model server at {where} ({retries}): is it running?"
-        return f"the model call failed: {type(error).__name__}: {redact(str(error))[:200]}"
-
-
-def _answer_text(raw: Any) -> str:
-    """The text of an answer, or its tool-call arguments when it called the schema."""
-    content = getattr(raw, "content", "") or ""
-    if isinstance(content, list):
-        content = "".join(b.get("text", "") if isinstance(b, dict) else str(b) for b in content)
-    if not content.strip():
-        for call in getattr(raw, "tool_calls", None) or []:
-            return json.dumps(call.get("args", {}))
-        for call in (getattr(raw, "additional_kwargs", {}) or {}).get("tool_calls", []):
-            return str(call.get("function", {}).get("arguments", ""))
-    return str(content)
-
-
-def _lenient_json(text: str) -> Any:
-    """The JSON object in ``text`` when prose or fences surround it; None when none."""
-    start, end = text.find("{"), text.rfind("}")
-    if start < 0 or end <= start:
-        return None
-    try:
-        return json.loads(text[start:end + 1])
-    except json.JSONDecodeError:
-        return None
-
-
 # -- requested length ------------------------------------------------------------------
 def requested_seconds(request: str) -> float | None:
     """The length a request names ('a 10-minute film', 'two minutes about a fox'), if any:
@@ -276,32 +235,53 @@ class LLMPlanner:
 
     def __init__(self, settings: LLMSettings, chat_model=None,
                  clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 progress: Progress | None = None) -> None:
         self.settings = settings
         self.model = chat_model if chat_model is not None else make_chat_model(settings)
         self.key_note = key_note(settings) if chat_model is None else None
         self.clock = clock
         self.sleep = sleep
+        self.progress = progress if progress is not None else stderr_progress()
         self.format = Format()
 
     def plan(self, request: str, seed: int = 0) -> PlanResult:
-        """A validated storyboard and notes on what was repaired or filled in offline.
-        UserError for a requested length the director does not make."""
+        """A validated storyboard and notes on what was repaired, what the model planned
+        and what the offline director filled in. UserError for a requested length the
+        director does not make, and when the model gave nothing usable for any step."""
+        from agents.offline import plan_offline
+
         target = requested_seconds(request)
         _check_length(target)
-        chat = _Conversation(self.model, self.settings, self.clock, self.sleep)
+        chat = StructuredChat(self.model, self.settings, self.clock, self.sleep,
+                              self.progress)
         repairs, notes = Repairs(), [self.key_note] if self.key_note else []
         # '<' escaped, so that the request cannot close its own <story> wrapper
         story = f"<story>\n{request.strip().replace('<', '‹')}\n</story>"
         fps = self.format.fps
+        offline = plan_offline(request, seed=seed)  # the fallback, and the size of the plan
+        offline_shots = len(list(offline.iter_shots()))
+        steps = _Steps(chat)
+        fallback: dict[tuple[int, int], Any] = {}
         if target and target > LONG_FILM_SECONDS:
-            head, scenes = self._plan_long(chat, story, target, seed, repairs, notes)
+            planned = self._plan_long(steps, story, target, seed, repairs, notes)
         else:
-            head, scenes = chat.ask("plan", self._with_target(prompts.PLAN, target), story,
-                                    PlanDraft, lambda d: self._film(d, repairs))
-            _drop_duplicate_shots(scenes, repairs, set())
-            if target:
-                _fit_scenes(scenes, target, fps, repairs)
+            shots = max(2, min(MAX_PLANNED_SHOTS, offline_shots))
+            steps.expect(1 + shots, plan_tokens(shots) + shots * layout_tokens(3, 2))
+            planned = steps.ask(
+                "plan", self._with_target(prompts.PLAN, target), story, PlanDraft,
+                lambda d: self._film(d, repairs), tokens=plan_tokens(shots), head=True,
+                shorter=f"plan at most {max(2, shots // 2)} shots, with short descriptions,"
+                        " narration and prompts")
+            if planned is not None:
+                _drop_duplicate_shots(planned[1], repairs, set())
+                if target:
+                    _fit_scenes(planned[1], target, fps, repairs)
+        if planned is None:  # the offline director's film, whose layouts serve as fallback
+            planned, fallback = _from_offline(offline)
+            notes.append("the film's scenes and shots were planned by the offline director"
+                         f" ({steps.reasons['plan' if 'plan' in steps.reasons else 'outline']})")
+        head, scenes = planned
         entities = head["entities"]
         shots = [(f"scenes[{i}].shots[{j}]", shot) for i, scene in enumerate(scenes)
                  for j, shot in enumerate(scene.shots)]
@@ -309,10 +289,12 @@ class LLMPlanner:
         for (where, shot), frames in zip(shots, counts, strict=True):
             shot.keyframes = complete_keyframes(shot.keyframes, frames, shot.description,
                                                 repairs, where)
-        layouts = self._layouts(chat, scenes, entities, seed, repairs, notes)
+        layouts = self._layouts(steps, scenes, entities, seed, repairs, notes, fallback)
+        steps.finish()
         board = self._storyboard(head, scenes, layouts, seed, counts, repairs)
         notes[:0] = repairs.summary()
-        return PlanResult(board, notes)
+        notes += chat.notes + steps.summary()
+        return PlanResult(board, notes, steps.by_model, steps.by_offline)
 
     # -- stage (a) -------------------------------------------------------------------
     @staticmethod
@@ -365,10 +347,11 @@ class LLMPlanner:
             keyframes=keyframes,
         )
 
-    def _plan_long(self, chat: _Conversation, story: str, target: float, seed: int,
+    def _plan_long(self, steps: _Steps, story: str, target: float, seed: int,
                    repairs: Repairs, notes: list[str]):
         """Outline (scenes with durations summing to ``target``), then each scene's shots
-        in a request of its own; a scene whose shots never come is planned offline."""
+        in a request of its own; a scene whose shots never come is planned offline.
+        None when the outline never comes."""
         def outline(draft: OutlineDraft):
             here = Repairs()
             entities = build_entities(draft.entities, here)
@@ -377,8 +360,18 @@ class LLMPlanner:
                     "style": draft.style.strip(), "entities": entities}
             return head, draft.scenes
 
-        head, outline_scenes = chat.ask("outline", self._with_target(prompts.OUTLINE, target),
-                                        story, OutlineDraft, outline)
+        expected_scenes = max(2, min(MAX_PLANNED_SHOTS, round(target / 60)))
+        shots_per_scene = max(1, min(MAX_PLANNED_SHOTS, round(target / expected_scenes / 5)))
+        steps.expect(1 + expected_scenes * (1 + shots_per_scene),
+                     outline_tokens(expected_scenes) + expected_scenes * (
+                         scene_tokens(shots_per_scene) + shots_per_scene * layout_tokens(3, 2)))
+        answer = steps.ask("outline", self._with_target(prompts.OUTLINE, target), story,
+                           OutlineDraft, outline, tokens=outline_tokens(expected_scenes),
+                           head=True,
+                           shorter="at most 8 scenes, each summary one short sentence")
+        if answer is None:
+            return None
+        head, outline_scenes = answer
         raw = [d.duration if math.isfinite(d.duration) and d.duration > 0 else 0.0
                for d in outline_scenes]
         if any(d <= 0 for d in raw):
@@ -391,9 +384,11 @@ class LLMPlanner:
         index = EntityIndex(head["entities"])
         cast = [{"id": e.id, "name": e.name, "appearance": e.appearance}
                 for e in head["entities"]]
+        per_scene = [max(1, min(MAX_PLANNED_SHOTS, round(d / 5))) for d in durations]
+        steps.expect(steps.done + len(durations) + sum(per_scene),
+                     sum(scene_tokens(n) + n * layout_tokens(3, 2) for n in per_scene))
         scenes: list[_ScenePlan] = []
         seen: set[str] = set()
-        unavailable: str | None = None
         for i, (draft, seconds) in enumerate(zip(outline_scenes, durations, strict=True)):
             context = {"film": head["title"], "logline": head["logline"], "entities": cast,
                        "scene": {"number": i + 1, "of": len(durations),
@@ -401,26 +396,19 @@ class LLMPlanner:
                                  "summary": draft.summary, "duration_seconds": seconds}}
             scene = _ScenePlan(draft.setting.strip(), draft.time_of_day.strip() or "day", [],
                                draft.summary.strip())
-            if unavailable is None:
-                try:
-                    scene.shots = chat.ask(
-                        f"shot list of scene {i + 1}", prompts.SCENE_SHOTS,
-                        json.dumps(context, ensure_ascii=False), SceneShotsDraft,
-                        lambda d, i=i: self._scene_shots(d, index, repairs, i))
-                except ModelUnavailable as error:
-                    unavailable = str(error)
-                except UnusableAnswer as error:
-                    notes.append(f"scene {i + 1}: {error}")
+            step = f"shot list of scene {i + 1}"
+            scene.shots = steps.ask(
+                step, prompts.SCENE_SHOTS, json.dumps(context, ensure_ascii=False),
+                SceneShotsDraft, lambda d, i=i: self._scene_shots(d, index, repairs, i),
+                tokens=scene_tokens(per_scene[i]),
+                shorter=f"at most {max(1, per_scene[i] // 2)} shots, short texts") or []
             if not scene.shots:
                 scene.shots = self._offline_scene_shots(scene, index, seed)
                 notes.append(f"scene {i + 1}: shots planned by the offline director"
-                             " (the model gave none)")
+                             f" ({steps.reasons.get(step, 'the model gave none')})")
             _drop_duplicate_shots([scene], repairs, seen, first_scene=i)
             _fit_scenes([scene], seconds, self.format.fps, repairs, first_scene=i)
             scenes.append(scene)
-        if unavailable:
-            notes.append(f"the model stopped answering ({unavailable}); the remaining"
-                         " scenes were planned by the offline director")
         return head, scenes
 
     def _scene_shots(self, draft: SceneShotsDraft, index: EntityIndex, repairs: Repairs,
@@ -452,44 +440,44 @@ class LLMPlanner:
         return shots
 
     # -- stage (b) -------------------------------------------------------------------
-    def _layouts(self, chat: _Conversation, scenes: list[_ScenePlan], entities: list[Entity],
-                 seed: int, repairs: Repairs, notes: list[str]):
-        """Per shot, per keyframe: (placements, relations); offline where the model fails."""
+    def _layouts(self, steps: _Steps, scenes: list[_ScenePlan], entities: list[Entity],
+                 seed: int, repairs: Repairs, notes: list[str],
+                 fallback: dict[tuple[int, int], Any]):
+        """Per shot, per keyframe: (placements, relations); where the model gives none,
+        ``fallback``'s layouts (the offline director's film) or the offline director's
+        layout of the shot's text."""
         index = EntityIndex(entities)
         by_id = {e.id: e for e in entities}
         result: dict[tuple[int, int], list[tuple[list[Placement], list[Relation]]]] = {}
         offline: list[str] = []
-        unavailable: str | None = None
-        for i, scene in enumerate(scenes):
-            for j, shot in enumerate(scene.shots):
-                where = f"scenes[{i}].shots[{j}]"
-                if unavailable is None:
-                    request = {
-                        "shot": {"description": shot.description,
-                                 "camera": f"{shot.camera['size']}, {shot.camera['movement']}",
-                                 "setting": scene.setting,
-                                 "entities": [{"id": e, "name": by_id[e].name,
-                                               "appearance": by_id[e].appearance}
-                                              for e in shot.entities],
-                                 "keyframes": [{"t": t, "prompt": p} for t, p in shot.keyframes]},
-                        "all_entity_ids": list(by_id),
-                    }
-                    try:
-                        result[i, j] = chat.ask(
-                            f"layout of {where}", prompts.LAYOUT,
-                            json.dumps(request, ensure_ascii=False), ShotLayoutDraft,
-                            lambda d, shot=shot, where=where: self._shot_layout(
-                                d, shot, index, repairs, where))
-                        continue
-                    except ModelUnavailable as error:
-                        unavailable = str(error)
-                    except UnusableAnswer as error:
-                        log.info("%s", error)
-                result[i, j] = _offline_layout(shot, scene, entities, seed)
+        planned = [(i, j, scene, shot) for i, scene in enumerate(scenes)
+                   for j, shot in enumerate(scene.shots)]
+        steps.expect(steps.done + len(planned), sum(
+            layout_tokens(len(shot.keyframes), len(shot.entities)) for *_, shot in planned))
+        for i, j, scene, shot in planned:
+            where = f"scenes[{i}].shots[{j}]"
+            request = {
+                "shot": {"description": shot.description,
+                         "camera": f"{shot.camera['size']}, {shot.camera['movement']}",
+                         "setting": scene.setting,
+                         "entities": [{"id": e, "name": by_id[e].name,
+                                       "appearance": by_id[e].appearance}
+                                      for e in shot.entities],
+                         "keyframes": [{"t": t, "prompt": p} for t, p in shot.keyframes]},
+                "all_entity_ids": list(by_id),
+            }
+            layout = steps.ask(
+                f"layout of {where}", prompts.LAYOUT, json.dumps(request, ensure_ascii=False),
+                ShotLayoutDraft, lambda d, shot=shot, where=where: self._shot_layout(
+                    d, shot, index, repairs, where),
+                tokens=layout_tokens(len(shot.keyframes), len(shot.entities)),
+                shorter="only the boxes, no relations")
+            if layout is None:
+                layout = fallback.get((i, j)) or _offline_layout(shot, scene, entities, seed)
                 offline.append(where)
+            result[i, j] = layout
         if offline:
-            why = f" (the model stopped answering: {unavailable})" if unavailable else \
-                " (the model's layouts were unusable)"
+            why = f" ({steps.why(f'layout of {w}' for w in offline)})"
             shown = ", ".join(offline[:5]) + (", ..." if len(offline) > 5 else "")
             notes.append(f"layouts of {len(offline)} shot(s) made by the offline director"
                          f"{why}: {shown}")
@@ -640,6 +628,24 @@ def _drop_duplicate_shots(scenes: list[_ScenePlan], repairs: Repairs, seen: set[
             seen.add(signature)
             kept.append(shot)
         scene.shots = kept
+
+
+def _from_offline(board: Storyboard):
+    """The offline director's film as the planner's (head, scenes), and its layouts by
+    (scene, shot) index."""
+    head = {"title": board.title, "logline": board.logline, "style": board.style.prompt,
+            "entities": list(board.entities)}
+    scenes, layouts = [], {}
+    for i, scene in enumerate(board.scenes):
+        shots = []
+        for j, shot in enumerate(scene.shots):
+            visible = list(dict.fromkeys(p.entity for k in shot.keyframes for p in k.layout))
+            shots.append(_ShotPlan(shot.description, shot.duration, shot.camera.model_dump(),
+                                   shot.transition, shot.narration, visible,
+                                   [(k.t, k.prompt) for k in shot.keyframes]))
+            layouts[i, j] = [(list(k.layout), list(k.relations)) for k in shot.keyframes]
+        scenes.append(_ScenePlan(scene.setting, scene.time_of_day, shots))
+    return (head, scenes), layouts
 
 
 def _offline_layout(shot: _ShotPlan, scene: _ScenePlan, entities: list[Entity],

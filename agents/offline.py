@@ -347,7 +347,8 @@ class Reader:
                 k += 1
             if not nounlike(lower[k]):
                 return None
-            if k + 1 < len(tokens) and nounlike(lower[k + 1]):  # 'the admin password'
+            if k + 1 < len(tokens) and nounlike(lower[k + 1]) and not lower[k + 1].endswith(
+                    ("ed", "ing")):  # 'the admin password', not 'the clock ticked'
                 k += 1
         if k is None:
             return None

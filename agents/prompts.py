@@ -103,3 +103,7 @@ Your answer could not be used:
 {problems}
 Answer again with the complete JSON object only, following the schema, with these \
 problems fixed."""
+
+SHORTER = """\
+Your answer was cut off at the length limit ({tokens} tokens) before its JSON object \
+closed. Answer again with the complete JSON object only, shorter: {shorter}."""

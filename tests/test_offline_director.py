@@ -459,3 +459,15 @@ def test_a_transition_too_short_for_a_frame_is_a_cut(fps):
     for _, shot in board.iter_shots():
         if shot.transition != "cut":
             assert round(shot.transition_duration * fps) >= 1, (fps, shot.id)
+
+
+FAIRY_TALE = ("Once there was a clockmaker named Ada who kept a shop in a village. Inside, the "
+              "clocks ticked past midnight. One winter night she walked through the snow and "
+              "across the frozen river. At last she climbed to the old observatory on the hill "
+              "and looked at the stars through a brass telescope.")
+
+
+def test_function_words_never_become_entities():
+    names = {e.name.lower() for e in plan_offline(FAIRY_TALE).entities}
+    assert not names & {"named", "past", "inside", "through", "ticked", "across", "last"}
+    assert {"ada", "river", "observatory", "telescope"} <= names
