@@ -110,6 +110,7 @@ def read_config(project: str | os.PathLike | None) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise UserError(f"{str(path)!r} must hold a table of settings")
         table = data.get("director", data)  # a [director] table or top-level keys
+        table = {k: v for k, v in table.items() if k != "animator"}  # director.animator_settings
         if any("key" in k.lower() for k in table):
             raise UserError(
                 f"{str(path)!r} holds an API key: remove it (project folders get shared)"

@@ -8,10 +8,11 @@ from animator.base import (
     Frame,
     FrameRequest,
     InbetweenRequest,
+    ReferenceImage,
     ReferenceRequest,
 )
 
 __all__ = [
     "Animator", "Capabilities", "ClipRequest", "EntityBox", "Frame", "FrameRequest",
-    "InbetweenRequest", "ReferenceRequest",
+    "InbetweenRequest", "ReferenceImage", "ReferenceRequest",
 ]

@@ -10,8 +10,8 @@ A backend is made of **roles** (:data:`ROLES`): ``reference`` (one portrait per 
 only that role's fingerprint (:meth:`Animator.role_fingerprints`), so changing the
 in-between model does not re-key keyframes. A backend whose capabilities say
 ``references`` makes one :class:`ReferenceRequest` image per entity; with
-``keyframe_references`` its keyframes are also given those images
-(``keyframes(requests, references={entity id: image})``).
+``keyframe_references`` each keyframe request also carries the reference images of the
+entities it shows (``FrameRequest.references``).
 """
 
 from __future__ import annotations
@@ -30,6 +30,9 @@ Frame = np.ndarray
 
 ROLES: tuple[str, ...] = ("reference", "keyframe", "inbetween", "clip")
 """The parts of a backend, one per kind of call: references, keyframes, inbetweens, clips."""
+KIND_ROLES: dict[str, str] = {"reference": "reference", "keyframe": "keyframe",
+                              "interpolate": "inbetween", "clip": "clip"}
+"""job kind (``director.schedule``) -> the role that makes its artifacts"""
 
 
 class _Request(BaseModel):
@@ -45,6 +48,15 @@ class EntityBox(_Request):
     phrase: str
     color: str
     box: tuple[float, float, float, float]
+
+
+class ReferenceImage(BaseModel):
+    """An entity's reference image, given to a request of a frame that shows it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    entity: str
+    image: Frame
 
 
 class FrameRequest(_Request):
@@ -65,11 +77,14 @@ class FrameRequest(_Request):
     width: int
     height: int
     seed: int
+    references: tuple[ReferenceImage, ...] = ()
+    """reference images of the entities of its layout (only for an animator whose
+    capabilities say ``keyframe_references``)"""
 
 
 class ReferenceRequest(_Request):
     """One entity's reference portrait: made from its fixed appearance, or taken from the
-    user's ``image`` (then the backend only fits it to ``width`` x ``height``)."""
+    user's ``image`` (then the backend only fits it to its own size)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
@@ -195,9 +210,7 @@ class Animator(ABC):
 
     @abstractmethod
     def keyframes(self, requests: Sequence[FrameRequest]) -> list[Frame]:
-        """One frame per request, in order. A backend with
-        ``capabilities.keyframe_references`` also takes ``references``: entity id -> its
-        reference image, for the entities in the requests' layouts."""
+        """One frame per request, in order."""
 
     @abstractmethod
     def inbetweens(self, requests: Sequence[InbetweenRequest]) -> list[list[Frame]]:

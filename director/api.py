@@ -10,8 +10,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import agents
 from agents.llm_planner import PlanResult
@@ -22,7 +23,8 @@ from storyboard import Storyboard, diff, json_schema, load, save, validate
 from storyboard.errors import UserError
 
 __all__ = [
-    "check_render_target", "default_project", "diff", "evaluate", "history", "json_schema",
+    "animator_for", "check_render_target", "default_project", "diff", "evaluate", "history",
+    "json_schema",
     "load", "make", "plan", "plan_with_notes", "redo", "render", "restore", "revise", "save",
     "sheet", "undo", "validate",
 ]
@@ -46,11 +48,18 @@ def plan_with_notes(request: str, *, llm: str | None = None, seed: int = 0,
                                   project=project)
 
 
-def sheet(storyboard: Storyboard, output: str | os.PathLike) -> Path:
-    """Draw the storyboard's contact sheet as a PNG and return its path."""
+def sheet(storyboard: Storyboard, output: str | os.PathLike, *,
+          project: str | os.PathLike | None = None,
+          assets: str | os.PathLike | None = None) -> Path:
+    """Draw the storyboard's contact sheet as a PNG and return its path. With a
+    ``project``, the entity legend shows each entity's reference image when that project
+    has made one from the entity as it is now (``assets``: the folder its ``reference``
+    pictures are relative to)."""
+    from director.references import stored_references
     from storyboard.sheet import render_sheet
 
-    return render_sheet(storyboard, output)
+    pictures = stored_references(storyboard, project, assets) if project is not None else {}
+    return render_sheet(storyboard, output, references=pictures)
 
 
 def default_project(output: str | os.PathLike) -> Path:
@@ -61,12 +70,13 @@ def default_project(output: str | os.PathLike) -> Path:
 
 
 def check_render_target(output: str | os.PathLike, *, project: str | os.PathLike | None = None,
-                        audio: str | os.PathLike | None = None, animator: str = "animatic",
+                        audio: str | os.PathLike | None = None, animator: str | None = None,
                         report: str | os.PathLike | None = None) -> Path:
     """Cheap checks before any work is done, creating nothing: an .mp4 name, folders that
-    can be written, an audio file that decodes, a known animator. Returns the output path;
-    UserError if not."""
+    can be written, an audio file that decodes, a known animator (None: the project's
+    director.toml names it, else the animatic). Returns the output path; UserError if not."""
     from animator.registry import available
+    from director.animator_settings import animator_settings
     from director.audio import check_audio
     from storyboard.io import check_creatable_dir
 
@@ -78,6 +88,8 @@ def check_render_target(output: str | os.PathLike, *, project: str | os.PathLike
         raise UserError(f"the film must be an .mp4 file, e.g. -o film.mp4; got {str(output)!r}")
     if output.is_dir():
         raise UserError(f"cannot write the film as {str(output)!r}: it is a folder")
+    animator, _ = animator_settings(project if project is not None else default_project(output),
+                                    animator)
     if animator not in available():
         raise UserError(f"unknown animator {animator!r}: choose one of {', '.join(available())}")
     check_creatable_dir(output.parent)
@@ -89,22 +101,38 @@ def check_render_target(output: str | os.PathLike, *, project: str | os.PathLike
     return output
 
 
+def animator_for(project: str | os.PathLike, animator: str | None = None,
+                 animator_options: Mapping[str, Any] | None = None):
+    """The animator backend a render uses: ``animator`` and ``animator_options`` (flags),
+    then the ``[animator]`` table of ``<project>/director.toml``, then the animatic. Building
+    it checks its settings and finds its models (UserError before any work), loads none."""
+    from animator.registry import get_animator
+    from director.animator_settings import animator_settings
+
+    name, options = animator_settings(project, animator, animator_options)
+    return get_animator(name, **options)
+
+
 def render(storyboard: Storyboard, output: str | os.PathLike = "film.mp4", *,
            project: str | os.PathLike | None = None, report: str | os.PathLike | None = None,
-           workers: int = 2, animator: str = "animatic", title: bool = True,
+           workers: int = 2, animator: str | None = None,
+           animator_options: Mapping[str, Any] | None = None, title: bool = True,
            audio: str | os.PathLike | None = None,
            progress: bool | ProgressListener = True, executor: str | None = None,
-           ray_address: str | None = None, ray_actors: int | None = None) -> RenderReport:
+           ray_address: str | None = None, ray_actors: int | None = None,
+           assets: str | os.PathLike | None = None) -> RenderReport:
     """Render a storyboard into a film at ``output`` (an .mp4, with an .srt beside it).
 
     The project folder (default: :func:`default_project`) keeps the storyboard versions,
     the artifact store and the reports; only jobs whose artifacts are missing run, so a
     second call reuses everything. A failing job does not raise: check ``report.ok``.
+    ``animator`` and ``animator_options`` (e.g. ``{"preset": "sd15", "device": "cuda"}``):
+    see :func:`animator_for`; ``assets``: the folder entities' ``reference`` pictures are
+    relative to (the storyboard file's folder).
     ``progress``: bars on a terminal, or a listener told where the run stands.
     ``executor`` ('local' or 'ray'), ``ray_address`` ('local' or HOST:PORT) and
     ``ray_actors`` (animator workers per role) default to the project's director.toml,
     else the local executor."""
-    from animator.registry import get_animator
     from director.execute import execute
     from director.execution_settings import resolve_execution
     from director.project import Project
@@ -115,16 +143,18 @@ def render(storyboard: Storyboard, output: str | os.PathLike = "film.mp4", *,
     folder_path = project if project is not None else default_project(output)
     settings = resolve_execution(folder_path, executor=executor, ray_address=ray_address,
                                  ray_actors=ray_actors)
-    backend = get_animator(animator)
-    graph = schedule(storyboard, backend, title=title, audio=audio)
+    backend = animator_for(folder_path, animator, animator_options)
+    graph = schedule(storyboard, backend, title=title, audio=audio, assets=assets)
     folder = Project(folder_path)
     result = execute(graph, backend, folder, workers=workers, progress=progress,
                      output=output, report=report, executor=settings.executor,
                      ray_address=settings.ray_address, ray_actors=settings.ray_actors)
     try:
-        remember_film(folder, output, {"workers": workers, "animator": animator,
-                                       "title": title, "audio": audio, "executor": executor,
-                                       "ray_address": ray_address, "ray_actors": ray_actors})
+        remember_film(folder, output, {
+            "workers": workers, "animator": animator, "title": title, "audio": audio,
+            "animator_options": dict(animator_options) if animator_options else None,
+            "assets": str(Path(assets).resolve()) if assets is not None else None,
+            "executor": executor, "ray_address": ray_address, "ray_actors": ray_actors})
     except UserError:
         if result.ok:
             raise  # else the failed jobs' summary says more (a full disk fails both)
@@ -136,7 +166,8 @@ def make(request: str, output: str | os.PathLike = "film.mp4", *,
          llm_timeout: float | None = None, seed: int = 0,
          on_plan: Callable[[PlanResult], None] | None = None,
          report: str | os.PathLike | None = None, workers: int = 2,
-         animator: str = "animatic", title: bool = True,
+         animator: str | None = None, animator_options: Mapping[str, Any] | None = None,
+         title: bool = True,
          audio: str | os.PathLike | None = None, progress: bool | ProgressListener = True,
          executor: str | None = None, ray_address: str | None = None,
          ray_actors: int | None = None) -> RenderReport:
@@ -151,14 +182,15 @@ def make(request: str, output: str | os.PathLike = "film.mp4", *,
                         report=report)
     resolve_execution(project, executor=executor, ray_address=ray_address,
                       ray_actors=ray_actors)
+    animator_for(project, animator, animator_options)  # its models, before planning
     planned = plan_with_notes(request, llm=llm, seed=seed, llm_timeout=llm_timeout,
                               project=project)
     if on_plan is not None:
         on_plan(planned)
     return render(planned.storyboard, output, project=project, report=report,
-                  workers=workers, animator=animator, title=title, audio=audio,
-                  progress=progress, executor=executor, ray_address=ray_address,
-                  ray_actors=ray_actors)
+                  workers=workers, animator=animator, animator_options=animator_options,
+                  title=title, audio=audio, progress=progress, executor=executor,
+                  ray_address=ray_address, ray_actors=ray_actors)
 
 
 # -- revising a film ---------------------------------------------------------------------

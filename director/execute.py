@@ -105,6 +105,7 @@ def _execute(graph: nx.DiGraph, animator: Animator, store: ArtifactStore, projec
     result = policy.report(time.perf_counter() - start)
     result.executor = executor
     result.nodes = engine.nodes
+    result.animator = {"backend": animator.name, **animator.describe()}
     if output is not None and policy.film is not None and store.has(policy.film.key):
         result.output = str(publish_film(store, policy.film.key, Path(output)))
     if report is None and project is not None:

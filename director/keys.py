@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 
 CODE_VERSION: dict[str, int] = {
+    "reference": 1,
     "keyframe": 2,
     "interpolate": 2,
     "clip": 2,

@@ -12,7 +12,8 @@ What runs: a job runs only if its artifact is missing and something needs it: th
 sinks (the film), or a job that itself runs. So a second run of a finished film touches
 nothing but the film's artifact (no frame is read), and a revision runs only what
 changed. The next batch is of the kind whose first ready job comes first (lowest level,
-then topological rank); keyframe, interpolate and clip jobs of one kind are taken up to
+then topological rank); reference, keyframe, interpolate and clip jobs of one kind are
+taken up to
 ``batch_size`` at a time, balanced over the free workers. A job whose result carries an
 error becomes a :class:`director.report.Failure`; its children never become ready, every
 job that does not depend on it still runs.
@@ -31,7 +32,7 @@ import networkx as nx
 
 from director.artifacts import ArtifactStore
 from director.report import Failure, JobCounts, KindStats, RenderReport
-from director.schedule import FRAME_KINDS, KINDS, Job, depth
+from director.schedule import BATCHED_KINDS, FRAME_KINDS, KINDS, Job, depth
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ class Policy:
         kind = min((k for k, queue in ready.items() if queue), key=lambda k: ready[k][0])
         queue = ready[kind]
         size = (min(self.batch_size, math.ceil(len(queue) / max(1, free)))
-                if kind in FRAME_KINDS else 1)
+                if kind in BATCHED_KINDS else 1)
         jobs = tuple(self.jobs[heapq.heappop(queue)[2]] for _ in range(min(size, len(queue))))
         self._out += len(jobs)
         return Batch(kind, jobs)

@@ -65,6 +65,9 @@ class RenderReport(BaseModel):
                                     "frames its jobs make)")
     output: str | None = Field(description="the film: the output path, else its store file")
     failures: list[Failure] = Field(default_factory=list)
+    animator: dict[str, str] = Field(
+        default_factory=dict, description="the backend, and each of its roles' model and"
+                                          " method (grounding, conditioning, the blend)")
     executor: str = Field("local", description="'local' or 'ray'")
     nodes: dict[str, NodeStats] = Field(default_factory=dict,
                                         description="Ray executor: by node address")

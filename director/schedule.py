@@ -26,9 +26,20 @@ For each shot of N frames (``storyboard.timing``):
   (so a clip never drifts over a chain of windows and every keyframe is still honoured);
   otherwise ``hierarchical``.
 
+- ``reference`` jobs, when the animator makes entity references
+  (``Capabilities.references``): one per entity that some keyframe shows, made from its
+  fixed appearance (or the user's ``Entity.reference`` picture, read from the
+  ``assets`` folder and keyed by its SHA-256). When the animator's keyframes condition on
+  them (``keyframe_references``), each keyframe job depends on the references of the
+  entities it shows, so changing an entity re-makes its reference and exactly the
+  keyframes that show it.
 - one ``shot`` job per shot (its frames in order, as the clip segments of
   ``director.segments``: its key holds the narration and the head/tail lengths, which
   the frame jobs' keys do not) and one ``film`` job.
+
+Each frame-making kind uses one role of the animator (:data:`KIND_ROLES`) and its key
+holds only that role's fingerprint (``Animator.role_fingerprints``): a new in-between
+model does not re-key keyframes. Shot and film jobs hold the whole fingerprint.
 
 Every frame of a shot is made by exactly one job. Nodes are job ids; the node attribute
 ``job`` holds the :class:`Job`; an edge runs from a job to each job that reads its
@@ -58,22 +69,33 @@ from pathlib import Path
 from typing import Any, Literal
 
 import networkx as nx
+import numpy as np
 from pydantic import BaseModel, ConfigDict
 from pydantic_core import to_json
 
-from animator.base import REQUEST_FIELDS, Animator, Capabilities, EntityBox, FrameRequest
+from animator.base import (
+    KIND_ROLES,
+    REQUEST_FIELDS,
+    Animator,
+    Capabilities,
+    EntityBox,
+    FrameRequest,
+    ReferenceRequest,
+)
 from director.keys import digest, job_key, stable_seed
 from director.segments import SegmentLengths, segment_lengths
 from director.subtitles import SUBTITLE_VERSION, cue_text
 from director.video import ENCODER
 from storyboard.errors import UserError
-from storyboard.models import Keyframe, Placement, Scene, Shot, Storyboard
+from storyboard.models import Entity, Keyframe, Placement, Scene, Shot, Storyboard
 from storyboard.timing import ShotTiming, film_frame_count, timeline
 
 Strategy = Literal["auto", "hierarchical", "autoregressive", "clip"]
 STRATEGIES: tuple[str, ...] = ("auto", "hierarchical", "autoregressive", "clip")
 FRAME_KINDS: tuple[str, ...] = ("keyframe", "interpolate", "clip")
-KINDS: tuple[str, ...] = (*FRAME_KINDS, "shot", "film")
+BATCHED_KINDS: tuple[str, ...] = ("reference", *FRAME_KINDS)
+"""kinds whose jobs go to the animator in batches"""
+KINDS: tuple[str, ...] = ("reference", *FRAME_KINDS, "shot", "film")
 
 
 # -- frame plans: which frames each job makes, from which end frames ---------------------
@@ -277,6 +299,66 @@ class ShotPayload:
 
 
 @dataclass(frozen=True)
+class ReferencePayload:
+    """What a reference job makes its request from: one entity, the film's style."""
+
+    storyboard: Storyboard
+    entity: Entity
+    image: Path | None = None
+    """the user's picture of it (Entity.reference resolved), when there is one"""
+    image_sha256: str | None = None
+
+    def source_digest(self) -> str:
+        """What the reference is made from, without the animator: the contact sheet finds
+        a stored reference by it."""
+        return digest(reference_inputs(self.storyboard, self.entity, self.image_sha256))
+
+    def request(self) -> ReferenceRequest:
+        """The entity's ReferenceRequest (the user's picture read now, as RGB)."""
+        sb, e = self.storyboard, self.entity
+        return ReferenceRequest(
+            entity=e.id, name=e.name, kind=e.kind, appearance=e.appearance,
+            prompt=", ".join(p for p in (sb.style.prompt.strip(), e.appearance.strip()) if p),
+            negative_prompt=sb.style.negative_prompt,
+            seed=stable_seed(sb.seed, "reference", e.id),
+            image=read_image(self.image) if self.image is not None else None)
+
+
+def read_image(path: Path) -> np.ndarray:
+    """A picture file as an RGB uint8 array."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return np.asarray(image.convert("RGB"))
+
+
+def reference_inputs(storyboard: Storyboard, entity: Entity,
+                     image_sha256: str | None) -> dict[str, Any]:
+    """What a reference job's key holds besides the role's fingerprint: the entity's words,
+    the film's style, the seed and the user's picture (by content)."""
+    return {"entity": [entity.id, entity.name, entity.kind, entity.appearance],
+            "style": [storyboard.style.prompt, storyboard.style.negative_prompt],
+            "seed": storyboard.seed, "image": image_sha256}
+
+
+def reference_images(storyboard: Storyboard, assets: str | os.PathLike | None
+                     ) -> dict[str, Path]:
+    """Each entity's ``reference`` picture, resolved against ``assets`` (the storyboard's
+    folder); UserError for one that cannot be read."""
+    found: dict[str, Path] = {}
+    for entity in storyboard.entities:
+        if entity.reference is None:
+            continue
+        path = Path(assets if assets is not None else ".") / entity.reference
+        if not path.is_file():
+            raise UserError(f"entity {entity.id!r}: its reference picture {entity.reference!r}"
+                            f" is not a file in {str(path.parent)!r} (paths are relative to"
+                            f" the storyboard's folder)")
+        found[entity.id] = path
+    return found
+
+
+@dataclass(frozen=True)
 class FilmPayload:
     """What the film job assembles from its shots' clips."""
 
@@ -293,21 +375,24 @@ class Job:
     """One node of the job graph."""
 
     id: str
-    """readable and unique: ``s1/keyframe/0``, ``s1/interpolate/L2/17-31``, ``s1/shot``"""
+    """readable and unique: ``reference/fox``, ``s1/keyframe/0``, ``s1/interpolate/L2/17-31``,
+    ``s1/shot``"""
     kind: str
     key: str
     """the artifact key (``director.keys.job_key``)"""
     level: int
-    """0 for keyframes; the hierarchy level (or window number) for interpolate and clip
-    jobs; one more than its deepest parent for shot and film jobs"""
+    """0 for references and keyframes; the hierarchy level (or window number) for
+    interpolate and clip jobs; one more than its deepest parent for shot and film jobs"""
     shot: str | None
     frames: tuple[int, ...]
-    """frame indices of the shot that it makes (shot jobs: all of the shot's, in order)"""
+    """frame indices of the shot that it makes (shot jobs: all of the shot's, in order;
+    a reference job: (0,), its one picture)"""
     parents: tuple[str, ...]
     """ids of the jobs whose artifacts it reads, in key order"""
     ends: tuple[int, ...] = ()
     """frames it is conditioned on: (first, last) for interpolate, (first,) for clip"""
-    payload: ShotPayload | FilmPayload | None = field(default=None, repr=False)
+    payload: ShotPayload | ReferencePayload | FilmPayload | None = field(default=None,
+                                                                         repr=False)
 
     def frame_requests(self) -> list[FrameRequest]:
         """The FrameRequest of each frame it makes (keyframe, interpolate and clip jobs)."""
@@ -329,39 +414,57 @@ class ScheduleConfig(BaseModel):
 
     capabilities: Capabilities
     fingerprint: dict[str, Any] = {}
+    role_fingerprints: dict[str, dict[str, Any]] = {}
+    """each role's fingerprint where it is not the whole ``fingerprint``"""
     reads: tuple[str, ...] = tuple(sorted(REQUEST_FIELDS))
     """the FrameRequest fields the animator reads (``Animator.reads``): what frame keys hold"""
     strategy: Strategy = "auto"
     title: bool = True
     audio_sha256: str | None = None
+    reference_sha256: dict[str, str] = {}
+    """entity id -> SHA-256 of its user picture (Entity.reference)"""
 
     @property
     def fingerprint_digest(self) -> str:
         return digest(self.fingerprint)
 
+    def kind_fingerprint(self, kind: str) -> str:
+        """The fingerprint digest in a ``kind`` job's key: its role's (see KIND_ROLES),
+        else the whole fingerprint's."""
+        role = KIND_ROLES.get(kind)
+        if role is not None and role in self.role_fingerprints:
+            return digest(self.role_fingerprints[role])
+        return self.fingerprint_digest
 
-def file_sha256(path: str | os.PathLike) -> str:
-    """SHA-256 of a file's bytes, or a UserError if it cannot be read."""
+
+def file_sha256(path: str | os.PathLike, what: str = "audio file") -> str:
+    """SHA-256 of a file's bytes, or a UserError (naming ``what``) if it cannot be read."""
     sha = hashlib.sha256()
     try:
         with open(path, "rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 sha.update(block)
     except OSError as error:
-        raise UserError(f"cannot read the audio file {str(path)!r}: {error.strerror}") from None
+        raise UserError(f"cannot read the {what} {str(path)!r}: {error.strerror}") from None
     return sha.hexdigest()
 
 
 def schedule(storyboard: Storyboard, animator: Animator | Capabilities, *,
              fingerprint: Mapping[str, Any] | None = None,
              reads: Iterable[str] | None = None, strategy: Strategy = "auto",
-             title: bool = True, audio: str | os.PathLike | None = None) -> nx.DiGraph:
+             title: bool = True, audio: str | os.PathLike | None = None,
+             assets: str | os.PathLike | None = None) -> nx.DiGraph:
     """The job graph of ``storyboard`` for an animator (or just its capabilities, with its
     ``fingerprint``; {} when not given). ``strategy``: see the module docstring. ``title``
-    and ``audio`` (a file) are passed to the film job and are part of its key."""
+    and ``audio`` (a file) are passed to the film job and are part of its key. ``assets``:
+    the folder that entities' ``reference`` pictures are relative to (the storyboard
+    file's folder; default: the working folder)."""
+    roles: dict[str, dict[str, Any]] = {}
     if isinstance(animator, Animator):
         capabilities = animator.capabilities
         fingerprint = animator.fingerprint() if fingerprint is None else fingerprint
+        roles = {role: fp for role, fp in animator.role_fingerprints().items()
+                 if fp != fingerprint}
         reads = animator.reads() if reads is None else reads
     elif isinstance(animator, Capabilities):
         capabilities = animator
@@ -377,23 +480,49 @@ def schedule(storyboard: Storyboard, animator: Animator | Capabilities, *,
         unknown = ", ".join(sorted(reads - REQUEST_FIELDS))
         raise ValueError(f"unknown FrameRequest field(s) {unknown} in what the animator reads;"
                          f" fields are {', '.join(sorted(REQUEST_FIELDS))}")
+    pictures = reference_images(storyboard, assets) if capabilities.references else {}
     config = ScheduleConfig(
-        capabilities=capabilities, fingerprint=dict(fingerprint or {}),
-        reads=tuple(sorted(reads)), strategy=strategy,
-        title=title, audio_sha256=file_sha256(audio) if audio is not None else None)
-    return schedule_config(storyboard, config, audio=Path(audio) if audio is not None else None)
+        capabilities=capabilities, fingerprint=dict(fingerprint or {}), role_fingerprints=roles,
+        reads=tuple(sorted(reads)), strategy=strategy, title=title,
+        audio_sha256=file_sha256(audio) if audio is not None else None,
+        reference_sha256={e: file_sha256(p, "reference picture") for e, p in pictures.items()})
+    return schedule_config(storyboard, config, audio=Path(audio) if audio is not None else None,
+                           pictures=pictures)
+
+
+def _reference_jobs(storyboard: Storyboard, config: ScheduleConfig,
+                    pictures: Mapping[str, Path]) -> dict[str, Job]:
+    """One reference job per entity that some keyframe shows, by entity id."""
+    shown = dict.fromkeys(p.entity for _, shot in storyboard.iter_shots()
+                          for k in shot.keyframes for p in k.layout)
+    fp = config.kind_fingerprint("reference")
+    jobs = {}
+    for entity in storyboard.entities:
+        if entity.id not in shown:
+            continue
+        sha = config.reference_sha256.get(entity.id)
+        inputs = reference_inputs(storyboard, entity, sha)
+        jobs[entity.id] = Job(f"reference/{entity.id}", "reference",
+                              job_key("reference", inputs, fp), 0, None, (0,), (), (),
+                              ReferencePayload(storyboard, entity, pictures.get(entity.id), sha))
+    return jobs
 
 
 def schedule_config(storyboard: Storyboard, config: ScheduleConfig, *,
-                    audio: Path | None = None) -> nx.DiGraph:
-    """The job graph for a recorded :class:`ScheduleConfig` (``audio`` is only needed to
-    run the film job, not for its key)."""
+                    audio: Path | None = None,
+                    pictures: Mapping[str, Path] | None = None) -> nx.DiGraph:
+    """The job graph for a recorded :class:`ScheduleConfig` (``audio`` and the entities'
+    ``pictures`` are only needed to run the film and reference jobs, not for keys)."""
     m = config.capabilities.max_inbetweens
     fp = config.fingerprint_digest
+    keyframe_fp = config.kind_fingerprint("keyframe")
     reads = frozenset(config.reads)
+    references = (_reference_jobs(storyboard, config, pictures or {})
+                  if config.capabilities.references else {})
+    conditioned = config.capabilities.keyframe_references
     scenes = {scene.id: scene for scene in storyboard.scenes}
     shots = {shot.id: shot for _, shot in storyboard.iter_shots()}
-    jobs: list[Job] = []
+    jobs: list[Job] = list(references.values())
     shot_jobs: list[Job] = []
 
     def requests(payload: ShotPayload, frames: Sequence[int]) -> str:
@@ -408,10 +537,13 @@ def schedule_config(storyboard: Storyboard, config: ScheduleConfig, *,
         payload = ShotPayload(storyboard, scene, shot, timing, lengths)
         sid = shot.id
         producer: dict[int, Job] = {}
-        for frame in payload.keyframe_frames:
+        for frame, keyframe in zip(payload.keyframe_frames, shot.keyframes, strict=True):
             inputs = {"request": requests(payload, (frame,))}
-            job = Job(f"{sid}/keyframe/{frame}", "keyframe", job_key("keyframe", inputs, fp),
-                      0, sid, (frame,), (), (), payload)
+            refs = [references[e] for e in dict.fromkeys(p.entity for p in keyframe.layout)
+                    if e in references] if conditioned else []
+            job = Job(f"{sid}/keyframe/{frame}", "keyframe",
+                      job_key("keyframe", inputs, keyframe_fp, [r.key for r in refs]),
+                      0, sid, (frame,), tuple(r.id for r in refs), (), payload)
             producer[frame] = job
             jobs.append(job)
 
@@ -423,12 +555,13 @@ def schedule_config(storyboard: Storyboard, config: ScheduleConfig, *,
             spans, kind = plan_autoregressive(keys, m), "interpolate"
         else:
             spans, kind = plan_clips(keys, config.capabilities.clip_frames), "clip"
+        span_fp = config.kind_fingerprint(kind)
         for span in spans:
             parents = tuple(producer[e] for e in span.ends)
             inputs = {"requests": requests(payload, span.frames)}
             tag = "interpolate/L" if kind == "interpolate" else "clip/W"
             job = Job(f"{sid}/{tag}{span.level}/{span.frames[0]}-{span.frames[-1]}", kind,
-                      job_key(kind, inputs, fp, [p.key for p in parents]), span.level, sid,
+                      job_key(kind, inputs, span_fp, [p.key for p in parents]), span.level, sid,
                       span.frames, tuple(p.id for p in parents), span.ends, payload)
             for frame in span.frames:
                 producer[frame] = job
@@ -508,8 +641,8 @@ def summary(graph: nx.DiGraph) -> dict[str, Any]:
     }
 
 
-_DOT_COLOURS = {"keyframe": "#f4a261", "interpolate": "#a8dadc", "clip": "#b5e48c",
-                "shot": "#e9c46a", "film": "#e76f51"}
+_DOT_COLOURS = {"reference": "#cdb4db", "keyframe": "#f4a261", "interpolate": "#a8dadc",
+                "clip": "#b5e48c", "shot": "#e9c46a", "film": "#e76f51"}
 
 
 def to_dot(graph: nx.DiGraph) -> str:

@@ -76,7 +76,7 @@ class Revision:
 def remember_film(project: Project, output: str | os.PathLike, options: dict[str, Any]) -> None:
     """Record the project's film path and the render options it was made with."""
     plain = {k: str(v) if isinstance(v, os.PathLike) else v for k, v in options.items()
-             if v is None or isinstance(v, (str, int, float, bool, os.PathLike))}
+             if v is None or isinstance(v, (str, int, float, bool, os.PathLike, dict))}
     record = {"output": str(Path(output).resolve()), "options": plain}
     path = project.root / FILM_RECORD
     try:
@@ -283,7 +283,7 @@ class Session:
         options = {**record["options"], **{k: v for k, v in self.render_options.items()}}
         options.pop("project", None)
         api.check_render_target(output, project=self.project.root, audio=options.get("audio"),
-                                animator=options.get("animator", "animatic"),
+                                animator=options.get("animator"),
                                 report=self.report)
         return output, options
 

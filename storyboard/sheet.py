@@ -2,12 +2,12 @@
 any pixel is generated.
 
 Layout, top to bottom: a header (title, logline, running time, format, style and a legend
-of the entities), then per scene a band (id, setting, time of day) and per shot a row:
-the shot's facts in the left column (id, duration in seconds and frames, film time,
-camera, transition, narration) and its keyframes left to right as panels with the
-frame's aspect ratio. A panel shows a sky and ground tinted by the scene's time of day,
-each layout box in its entity's colour (outline, translucent fill, name tag) and, under
-it, the keyframe time, frame and prompt.
+of the entities, with each one's reference image when one is given), then per scene a
+band (id, setting, time of day) and per shot a row: the shot's facts in the left column
+(id, duration in seconds and frames, film time, camera, transition, narration) and its
+keyframes left to right as panels with the frame's aspect ratio. A panel shows a sky and
+ground tinted by the scene's time of day, each layout box in its entity's colour
+(outline, translucent fill, name tag) and, under it, the keyframe time, frame and prompt.
 
 Long storyboards are paginated so that no picture grows without bound: a page holds
 shots until it would pass ``max_page_height`` pixels. Page 1 is written to ``output``
@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageDraw
 
 from storyboard.daytime import phase_of
@@ -61,6 +63,8 @@ PANEL_WIDTH_RANGE = (64, 2048)
 FILL_ALPHA = 72
 """opacity (0..255) of a layout box's fill over the panel background"""
 OUTLINE_WIDTH = 2
+THUMBNAIL = 64
+"""side of an entity's reference image in the legend"""
 GROUND_LEVEL = 0.78
 """height of the ground line, as a fraction of the panel from the top"""
 
@@ -154,6 +158,8 @@ class SheetLayout:
     panel_height: int
     columns: int
     pages: list[SheetPage]
+    references: dict[str, np.ndarray] = field(default_factory=dict)
+    """entity id -> reference image, drawn in the legend"""
 
     def panel(self, shot_id: str, keyframe_index: int) -> tuple[int, Rect]:
         """The page index (0-based) and pixel rectangle of a keyframe's panel."""
@@ -170,8 +176,11 @@ def panel_height_for(storyboard: Storyboard, panel_width: int) -> int:
 
 
 def plan_sheet(storyboard: Storyboard, panel_width: int = 320, *,
-               max_page_height: int = MAX_PAGE_HEIGHT) -> SheetLayout:
-    """Compute the pages, scene bands, shot rows and panel rectangles of the sheet."""
+               max_page_height: int = MAX_PAGE_HEIGHT,
+               references: Mapping[str, np.ndarray] | None = None) -> SheetLayout:
+    """Compute the pages, scene bands, shot rows and panel rectangles of the sheet
+    (``references``: entity id -> its reference image, shown in the legend)."""
+    references = dict(references or {})
     low, high = PANEL_WIDTH_RANGE
     if not low <= panel_width <= high:
         raise UserError(f"panel width must be {low}..{high} pixels; got {panel_width}")
@@ -183,7 +192,7 @@ def plan_sheet(storyboard: Storyboard, panel_width: int = 320, *,
     spans = iter(timeline(storyboard))
 
     def new_page(number: int) -> SheetPage:
-        header = _draw_header(None, storyboard, width, number, 1)
+        header = _draw_header(None, storyboard, width, number, 1, references=references)
         return SheetPage(number, width, header, header)
 
     pages = [new_page(1)]
@@ -209,7 +218,7 @@ def plan_sheet(storyboard: Storyboard, panel_width: int = 320, *,
             page.height += row_h + ROW_GAP
     for page in pages:
         page.height += MARGIN - ROW_GAP
-    return SheetLayout(panel_width, panel_h, columns, pages)
+    return SheetLayout(panel_width, panel_h, columns, pages, references)
 
 
 def page_paths(output: str | os.PathLike, count: int) -> list[Path]:
@@ -221,10 +230,12 @@ def page_paths(output: str | os.PathLike, count: int) -> list[Path]:
 
 # -- drawing ---------------------------------------------------------------------------
 def render_sheet(storyboard: Storyboard, output: str | os.PathLike, *,
-                 panel_width: int = 320, max_page_height: int = MAX_PAGE_HEIGHT) -> Path:
+                 panel_width: int = 320, max_page_height: int = MAX_PAGE_HEIGHT,
+                 references: Mapping[str, np.ndarray] | None = None) -> Path:
     """Draw the contact sheet as PNG at ``output`` (further pages beside it as
-    ``<stem>-2.png``, ...) and return ``output``. Raises UserError for a path that is not
-    a writable .png file."""
+    ``<stem>-2.png``, ...) and return ``output``. ``references``: entity id -> its
+    reference image (RGB uint8), drawn in the legend. Raises UserError for a path that is
+    not a writable .png file."""
     output = Path(output)
     if output.suffix.lower() != ".png":
         raise UserError(f"the contact sheet is a PNG picture: name the output '*.png',"
@@ -232,7 +243,8 @@ def render_sheet(storyboard: Storyboard, output: str | os.PathLike, *,
     if output.is_dir():
         raise UserError(f"{str(output)!r} is a folder: name a .png file to write")
     writable_dir(output.parent if str(output.parent) else ".")
-    layout = plan_sheet(storyboard, panel_width, max_page_height=max_page_height)
+    layout = plan_sheet(storyboard, panel_width, max_page_height=max_page_height,
+                        references=references)
     paths = page_paths(output, len(layout.pages))
     try:
         with ExitStack() as stack:
@@ -250,7 +262,8 @@ def _draw_page(storyboard: Storyboard, layout: SheetLayout, page: SheetPage,
                paths: list[Path]) -> Image.Image:
     image = Image.new("RGB", (page.width, page.height), PAGE)
     draw = ImageDraw.Draw(image)
-    _draw_header(draw, storyboard, page.width, page.number, len(layout.pages), paths)
+    _draw_header(draw, storyboard, page.width, page.number, len(layout.pages), paths,
+                 layout.references, image)
     content_right = page.width - MARGIN
     for band in page.bands:
         _draw_scene_band(draw, band, content_right)
@@ -266,7 +279,9 @@ def _draw_page(storyboard: Storyboard, layout: SheetLayout, page: SheetPage,
 
 
 def _draw_header(draw: ImageDraw.ImageDraw | None, storyboard: Storyboard, width: int,
-                 page_number: int, page_count: int, paths: list[Path] | None = None) -> int:
+                 page_number: int, page_count: int, paths: list[Path] | None = None,
+                 references: Mapping[str, np.ndarray] | None = None,
+                 image: Image.Image | None = None) -> int:
     """Draw the page header if ``draw`` is given; return its height either way."""
     text_width = width - 2 * MARGIN
     y = MARGIN
@@ -311,7 +326,7 @@ def _draw_header(draw: ImageDraw.ImageDraw | None, storyboard: Storyboard, width
             y += 21
         if storyboard.entities:
             y += 8
-            y = _draw_legend(draw, storyboard, y, width)
+            y = _draw_legend(draw, storyboard, y, width, references or {}, image)
     y += 12
     if draw:
         draw.line([(MARGIN, y), (width - MARGIN, y)], fill=FAINT, width=1)
@@ -319,23 +334,35 @@ def _draw_header(draw: ImageDraw.ImageDraw | None, storyboard: Storyboard, width
 
 
 def _draw_legend(draw: ImageDraw.ImageDraw | None, storyboard: Storyboard, y: int,
-                 width: int) -> int:
-    """Colour swatch, name and kind of every entity, flowing into rows; returns the y
-    below the legend."""
+                 width: int, references: Mapping[str, np.ndarray],
+                 image: Image.Image | None) -> int:
+    """Reference image (when there is one), colour swatch, name and kind of every entity,
+    flowing into rows; returns the y below the legend."""
     name_font, kind_font = font(14, "bold"), font(12)
     right = width - MARGIN
     x = MARGIN
-    row_height = 24
+    shown = [e for e in storyboard.entities if e.id in references]
+    row_height = THUMBNAIL + 8 if shown else 24
+    text_y = (THUMBNAIL - 16) // 2 if shown else 0
     for entity in storyboard.entities:
         name = fit_text(entity.name, name_font, 220)
-        item = 18 + name_font.getlength(name) + 6 + kind_font.getlength(entity.kind)
+        thumb = THUMBNAIL + 8 if entity.id in references else 0
+        item = thumb + 18 + name_font.getlength(name) + 6 + kind_font.getlength(entity.kind)
         if x > MARGIN and x + item > right:
             x, y = MARGIN, y + row_height
+        if draw and image is not None and thumb:
+            picture = Image.fromarray(np.ascontiguousarray(references[entity.id]))
+            picture.thumbnail((THUMBNAIL, THUMBNAIL))
+            image.paste(picture, (x + (THUMBNAIL - picture.width) // 2,
+                                  y + (THUMBNAIL - picture.height) // 2))
+            draw.rectangle([x - 1, y - 1, x + THUMBNAIL, y + THUMBNAIL], outline=entity.color,
+                           width=2)
         if draw:
-            draw.rounded_rectangle([x, y + 2, x + 13, y + 15], radius=3, fill=entity.color,
+            tx, ty = x + thumb, y + text_y
+            draw.rounded_rectangle([tx, ty + 2, tx + 13, ty + 15], radius=3, fill=entity.color,
                                    outline=_darker(entity.color), width=1)
-            draw.text((x + 19, y), name, font=name_font, fill=INK)
-            draw.text((x + 19 + name_font.getlength(name) + 6, y + 2), entity.kind,
+            draw.text((tx + 19, ty), name, font=name_font, fill=INK)
+            draw.text((tx + 19 + name_font.getlength(name) + 6, ty + 2), entity.kind,
                       font=kind_font, fill=MUTED)
         x += int(item) + 26
     return y + row_height

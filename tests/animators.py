@@ -25,6 +25,7 @@ from animator.base import (
     Frame,
     FrameRequest,
     InbetweenRequest,
+    ReferenceRequest,
 )
 
 
@@ -131,3 +132,48 @@ def small_storyboard(**format_changes: Any):
     from storyboard import validate
 
     return validate(small_storyboard_dict(**format_changes))
+
+
+class RoleAnimator(SolidAnimator):
+    """A SolidAnimator with roles: entity references (a picture per entity, its colour from
+    the seed) that keyframes condition on (a keyframe's red channel adds the references'
+    first pixels), and one fingerprint per role set by ``versions``."""
+
+    name = "roles"
+
+    def __init__(self, versions: dict[str, int] | None = None, **options: Any) -> None:
+        super().__init__(**options)
+        self.versions = {"reference": 1, "keyframe": 1, "inbetween": 1, "clip": 1,
+                         **(versions or {})}
+        self.references_seen: list[tuple[str, ...]] = []
+        """the entities whose references each keyframe request carried, in call order"""
+
+    def role_fingerprints(self) -> dict[str, dict[str, Any]]:
+        return {role: {"role": role, "version": v} for role, v in self.versions.items()}
+
+    def fingerprint(self) -> dict[str, Any]:
+        return {"backend": self.name, "roles": self.role_fingerprints()}
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return Capabilities(max_inbetweens=self.m, batch_size=self.batch_size,
+                            clip_frames=self.clip_frames, references=True,
+                            keyframe_references=True)
+
+    def references(self, requests: Sequence[ReferenceRequest]) -> list[Frame]:
+        self._call("reference", len(requests))
+        out = []
+        for r in requests:
+            picture = np.empty((8, 8, 3), np.uint8)
+            picture[:] = (r.seed % 256, len(r.appearance) % 256, 7)
+            out.append(picture if r.image is None else r.image[:8, :8].copy())
+        return out
+
+    def keyframes(self, requests: Sequence[FrameRequest]) -> list[Frame]:
+        frames = super().keyframes(requests)
+        for request, frame in zip(requests, frames, strict=True):
+            with self._lock:
+                self.references_seen.append(tuple(ref.entity for ref in request.references))
+            frame[..., 0] = (int(frame[0, 0, 0]) + sum(int(ref.image[0, 0, 0])
+                                                       for ref in request.references)) % 256
+        return frames

@@ -156,3 +156,18 @@ def ray_session():
         patch.setenv("PYTHONPATH", str(Path(__file__).parent), prepend=os.pathsep)
         with ray_cluster("local", num_cpus=4, resources={"slot": 2}) as ray:
             yield ray
+
+
+# -- tiny diffusers pipelines (tests/tiny_pipelines.py; importing it costs seconds) -------
+
+
+@pytest.fixture(scope="session")
+def tiny_folders(tmp_path_factory) -> dict[str, Any]:
+    """Tiny SD and GLIGEN pipelines and an IP-Adapter, saved once per test session as a
+    user's folders would be."""
+    import tiny_pipelines as tp
+
+    root = tmp_path_factory.mktemp("tiny")
+    return {"sd": tp.save_tiny_sd(root / "sd"),
+            "gligen": tp.save_tiny_sd(root / "gligen", gligen=True),
+            "ip": tp.save_tiny_ip_adapter(root / "ip", tp.tiny_sd_components()["unet"])}

@@ -12,24 +12,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from animator.base import EntityBox, FrameRequest, InbetweenRequest, ReferenceRequest
+from animator.base import (
+    EntityBox,
+    FrameRequest,
+    InbetweenRequest,
+    ReferenceImage,
+    ReferenceRequest,
+)
 from animator.diffusion.blend import BlendRole
 from animator.diffusion.grounding import layout_words
 from animator.diffusion.images import generation_size
 from storyboard.errors import UserError
 
 STEPS = 2
-
-
-@pytest.fixture(scope="session")
-def tiny_folders(tmp_path_factory) -> dict[str, Path]:
-    """Tiny SD and GLIGEN pipelines and an IP-Adapter, saved once per test session."""
-    import tiny_pipelines as tp
-
-    root = tmp_path_factory.mktemp("tiny")
-    return {"sd": tp.save_tiny_sd(root / "sd"),
-            "gligen": tp.save_tiny_sd(root / "gligen", gligen=True),
-            "ip": tp.save_tiny_ip_adapter(root / "ip", tp.tiny_sd_components()["unet"])}
 
 
 def animator(folder: Path, **options):
@@ -165,7 +160,8 @@ def test_ip_adapter_conditions_keyframes_on_references_masked_per_box(tiny_folde
     fox = request(1, "a fox", [box("fox", (0.0, 0.0, 0.5, 1.0))])
     with pytest.raises(ValueError, match="reference images of fox"):
         backend.keyframes([fox])
-    as_red, as_blue = (backend.keyframes([fox], {"fox": r})[0] for r in (red, blue))
+    as_red, as_blue = (backend.keyframes([fox.model_copy(update={
+        "references": (ReferenceImage(entity="fox", image=r),)})])[0] for r in (red, blue))
     assert diff(as_red, as_blue) > 0  # the reference steers the frame ...
     assert diff(as_red[:, 40:], as_blue[:, 40:]) < diff(as_red[:, :24], as_blue[:, :24])
     # ... mostly inside its box; an empty layout is exactly the unconditioned frame

@@ -41,7 +41,7 @@ def test_the_file_is_the_public_format(storyboard, storyboard_dict, tmp_path):
     # defaults are written out, so a person sees every field they may edit
     assert data["scenes"][0]["shots"][1]["transition_duration"] == 0.5
     assert data["scenes"][0]["shots"][1]["keyframes"][0]["relations"] == []
-    assert data["entities"] == storyboard_dict["entities"]
+    assert data["entities"] == [{**e, "reference": None} for e in storyboard_dict["entities"]]
 
 
 def test_unicode_survives_the_round_trip(storyboard, tmp_path):
@@ -68,7 +68,8 @@ def test_the_json_schema_is_a_valid_schema_with_the_public_names(storyboard_dict
     assert set(schema["properties"]) == {
         "title", "logline", "style", "format", "seed", "entities", "scenes"}
     defs = schema["$defs"]
-    assert set(defs["Entity"]["properties"]) == {"id", "name", "kind", "appearance", "color"}
+    assert set(defs["Entity"]["properties"]) == {"id", "name", "kind", "appearance", "color",
+                                                 "reference"}
     assert set(defs["Scene"]["properties"]) == {"id", "setting", "time_of_day", "shots"}
     assert {"id", "description", "duration", "camera", "transition", "narration",
             "keyframes"} <= set(defs["Shot"]["properties"])

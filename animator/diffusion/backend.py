@@ -1,7 +1,7 @@
 """DiffusionAnimator: the ``diffusion`` backend, composed of roles.
 
     animator = DiffusionAnimator(preset="sd15", device="cuda", steps=25)
-    animator.keyframes(requests, references={"fox": portrait})
+    animator.keyframes(requests)      # FrameRequest.references: the entities' portraits
 
 Building it checks every setting and resolves every role's model on disk (a missing or
 pickle-only model is one UserError here, before any job runs) but loads nothing: each
@@ -13,10 +13,11 @@ object; part 2 adds the video in-between and clip roles there.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from animator.base import (
+    KIND_ROLES,
     Animator,
     Capabilities,
     ClipRequest,
@@ -31,7 +32,7 @@ from animator.diffusion.keyframe import KeyframeRole
 from animator.diffusion.loading import resolve, resolve_files
 from animator.diffusion.presets import DEFAULT_PRESET, get_preset
 from animator.diffusion.reference import IPAdapterConditioning, ReferenceRole
-from animator.diffusion.role import Placement, Role
+from animator.diffusion.role import PipelineRole, Placement, Role
 from storyboard.errors import UserError
 
 RoleBuilder = Callable[[RoleConfig, Placement, bool], Role]
@@ -121,6 +122,23 @@ class DiffusionAnimator(Animator):
             references="reference" in self.roles,
             keyframe_references=keyframe.conditioning is not None)
 
+    def role(self, kind: str) -> str:
+        """The role that makes ``kind`` jobs; the reference role is the keyframe role's when
+        it runs the keyframe pipeline (one model, so one worker pool on a cluster)."""
+        name = KIND_ROLES.get(kind, kind)
+        reference = self.roles.get("reference")
+        if name == "reference" and isinstance(reference, PipelineRole) and \
+                reference.resolved == self.roles["keyframe"].resolved:  # type: ignore[attr-defined]
+            return "keyframe"
+        return name
+
+    def worker_resources(self, role: str) -> dict[str, float]:
+        """A GPU for each worker of a role that runs a pipeline on CUDA."""
+        if self.placement.device_type == "cuda" and isinstance(self.roles.get(role),
+                                                                PipelineRole):
+            return {"num_cpus": 1, "num_gpus": 1}
+        return {"num_cpus": 1}
+
     def describe(self) -> dict[str, str]:
         """Each role's model and method, for the render report."""
         return {name: role.describe() for name, role in self.roles.items()}
@@ -131,9 +149,8 @@ class DiffusionAnimator(Animator):
             return super().references(requests)
         return self.roles["reference"](requests)  # type: ignore[operator]
 
-    def keyframes(self, requests: Sequence[FrameRequest],
-                  references: Mapping[str, Frame] | None = None) -> list[Frame]:
-        return self.roles["keyframe"](requests, references)  # type: ignore[operator]
+    def keyframes(self, requests: Sequence[FrameRequest]) -> list[Frame]:
+        return self.roles["keyframe"](requests)  # type: ignore[operator]
 
     def inbetweens(self, requests: Sequence[InbetweenRequest]) -> list[list[Frame]]:
         if "inbetween" not in self.roles:

@@ -1,7 +1,7 @@
 """The keyframe role: text-to-image for keyframe jobs, batched, grounded where it can be.
 
     role = KeyframeRole(config, resolved, placement, conditioning)
-    frames = role(requests, references={"fox": portrait})
+    frames = role(requests)      # each request carries its entities' reference images
 
 A call, step by step: check the requests; split them into pipeline calls (one layout per
 call for GLIGEN, one count of reference images per call with an IP-Adapter, at most
@@ -18,7 +18,7 @@ uint8 value can differ by 1 (tests allow exactly that).
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from animator.base import Frame, FrameRequest
@@ -67,12 +67,11 @@ class KeyframeRole(PipelineRole):
                            for i in range(0, len(indices), self.batch_size)]
         return groups
 
-    def __call__(self, requests: Sequence[FrameRequest],
-                 references: Mapping[str, Frame] | None = None) -> list[Frame]:
+    def __call__(self, requests: Sequence[FrameRequest]) -> list[Frame]:
         # 1. check inputs
         if self.conditioning is not None:
             missing = sorted({b.entity for r in requests for b in r.layout
-                              if b.entity not in (references or {})})
+                              if b.entity not in {ref.entity for ref in r.references}})
             if missing:
                 raise ValueError(f"keyframes need the reference images of"
                                  f" {', '.join(missing)} (IP-Adapter conditioning)")
@@ -83,13 +82,11 @@ class KeyframeRole(PipelineRole):
         frames: list[Frame | None] = [None] * len(requests)
         for indices in self.calls(requests):
             batch = [requests[i] for i in indices]
-            for index, frame in zip(indices, self._generate(loaded, batch, references or {}),
-                                    strict=True):
+            for index, frame in zip(indices, self._generate(loaded, batch), strict=True):
                 frames[index] = frame
         return frames  # type: ignore[return-value]
 
-    def _generate(self, loaded: LoadedPipeline, batch: list[FrameRequest],
-                  references: Mapping[str, Frame]) -> list[Frame]:
+    def _generate(self, loaded: LoadedPipeline, batch: list[FrameRequest]) -> list[Frame]:
         """One pipeline call for ``batch`` (same size, one layout or reference count)."""
         c, pipe = self.config, loaded.pipe
         width, height = generation_size(batch[0].width, batch[0].height, self.native,
@@ -107,8 +104,8 @@ class KeyframeRole(PipelineRole):
             kwargs["negative_prompt"] = [r.negative_prompt for r in batch]
         with loaded.lock:
             if self.conditioning is not None:
-                kwargs.update(self.conditioning.call_kwargs(loaded, batch, references,
-                                                            width, height, c.guidance))
+                kwargs.update(self.conditioning.call_kwargs(loaded, batch, width, height,
+                                                            c.guidance))
             else:  # another animator's adapter may be loaded into this pipeline
                 kwargs.update(unconditioned(loaded, batch, width, height, c.guidance))
             images = pipe(**kwargs).images

@@ -14,7 +14,7 @@ without the adapter (so does the reference role's own use of a shared pipeline).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from animator.base import Frame, FrameRequest, ReferenceRequest
@@ -71,9 +71,8 @@ class IPAdapterConditioning:
     def _cfg(pipe: Any, guidance: float) -> bool:
         return guidance > 1 and getattr(pipe.unet.config, "time_cond_proj_dim", None) is None
 
-    def call_kwargs(self, loaded: LoadedPipeline, batch: Sequence[FrameRequest],
-                    references: Mapping[str, Frame], width: int, height: int,
-                    guidance: float) -> dict[str, Any]:
+    def call_kwargs(self, loaded: LoadedPipeline, batch: Sequence[FrameRequest], width: int,
+                    height: int, guidance: float) -> dict[str, Any]:
         """``ip_adapter_image_embeds`` and masks for one call; every request of ``batch``
         shows the same number of entities (0 gives a neutral, zero-masked embedding)."""
         import torch
@@ -81,7 +80,8 @@ class IPAdapterConditioning:
         self.attach(loaded)
         pipe = loaded.pipe
         count = len(batch[0].layout)
-        images = [to_pil(references[b.entity]) for r in batch for b in r.layout]
+        images = [to_pil({ref.entity: ref.image for ref in r.references}[b.entity])
+                  for r in batch for b in r.layout]
         device = pipe._execution_device
         if images:
             embeds, _ = pipe.encode_image(images, device, 1)
@@ -112,7 +112,7 @@ def unconditioned(loaded: LoadedPipeline, batch: Sequence[FrameRequest], width: 
     if adapter is None:
         return {}
     blank = [r.model_copy(update={"layout": ()}) for r in batch]
-    return adapter.call_kwargs(loaded, blank, {}, width, height, guidance)
+    return adapter.call_kwargs(loaded, blank, width, height, guidance)
 
 
 def _blank() -> Frame:

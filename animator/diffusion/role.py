@@ -7,7 +7,7 @@ it), a one-line :meth:`Role.describe` for the render report and :meth:`Role.mode
 signature depends on the role:
 
     reference  (Sequence[ReferenceRequest]) -> list[Frame]
-    keyframe   (Sequence[FrameRequest], references: Mapping[str, Frame] | None) -> list[Frame]
+    keyframe   (Sequence[FrameRequest]) -> list[Frame]   (references ride on the requests)
     inbetween  (Sequence[InbetweenRequest]) -> list[list[Frame]]
     clip       (Sequence[ClipRequest]) -> list[list[Frame]]
 

@@ -16,6 +16,7 @@ from director.cli.cache import cache
 from director.cli.eval import eval_command
 from director.cli.film_commands import make, render
 from director.cli.graph import graph
+from director.cli.models import models
 from director.cli.revision_commands import chat, history, redo, revise, undo
 from director.cli.storyboard_commands import plan, schema, sheet, validate
 from director.cli.studio import studio
@@ -51,8 +52,8 @@ def cli(verbose: bool) -> None:
     )
 
 
-for command in (make, render, plan, validate, schema, sheet, graph, cache, eval_command,
-                revise, chat, history, undo, redo, studio):
+for command in (make, render, plan, validate, schema, sheet, graph, cache, models,
+                eval_command, revise, chat, history, undo, redo, studio):
     cli.add_command(command)
 
 

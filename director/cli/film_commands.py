@@ -14,7 +14,8 @@ from storyboard.errors import UserError
 
 def render_options(command):
     """Options shared by the commands that render (make, render): each is a keyword
-    argument of api.render of the same name."""
+    argument of api.render of the same name, but the diffusion ones (ANIMATOR_FLAGS),
+    which go together as ``animator_options``."""
     options = [
         click.option("-o", "--output", type=click.Path(dir_okay=False), default="film.mp4",
                      show_default=True, help="The film (.mp4); subtitles go beside it (.srt)."),
@@ -25,8 +26,34 @@ def render_options(command):
                      help="Also write the render report (JSON) here."),
         click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
                      help="Jobs run in parallel."),
-        click.option("--animator", default="animatic", show_default=True,
-                     help="Backend that makes the frames."),
+        click.option("--animator", default=None,
+                     help="Backend that makes the frames: animatic (procedural previz, no"
+                          " weights) or diffusion. Default: [animator] name in the project's"
+                          " director.toml, else animatic."),
+        click.option("--preset", default=None,
+                     help="diffusion: the preset (`director models` lists them; default"
+                          " sd15-gligen). Only sd15-gligen grounds boxes (GLIGEN); the others"
+                          " put each entity's place into the prompt words."),
+        click.option("--keyframe-model", default=None, metavar="ID_OR_PATH",
+                     help="diffusion: the keyframe model, a Hugging Face id or a local folder"
+                          " holding a diffusers text-to-image pipeline (model_index.json)."),
+        click.option("--device", default=None, metavar="cpu|cuda|cuda:N|auto",
+                     help="diffusion: where models run (default auto: cuda when visible)."),
+        click.option("--dtype", type=click.Choice(["float32", "float16", "bfloat16"]),
+                     default=None, help="diffusion: weights dtype (default: the preset's on a"
+                                        " GPU, float32 on the CPU)."),
+        click.option("--steps", type=click.IntRange(min=1), default=None,
+                     help="diffusion: denoising steps of the keyframe and reference roles."),
+        click.option("--guidance", type=click.FloatRange(min=0), default=None,
+                     help="diffusion: guidance scale of the keyframe and reference roles."),
+        click.option("--memory", default=None,
+                     type=click.Choice(["full", "model-offload", "sequential-offload",
+                                        "group-offload"]),
+                     help="diffusion: full (all on the GPU) or an offload mode that keeps"
+                          " weights on the CPU until needed (less VRAM, slower)."),
+        click.option("--download", is_flag=True, default=None,
+                     help="diffusion: fetch missing weights from the Hugging Face Hub (by"
+                          " default nothing is downloaded)."),
         click.option("--title/--no-title", default=True, show_default=True,
                      help="Open with a title card."),
         click.option("--audio", type=click.Path(dir_okay=False), default=None,
@@ -46,8 +73,21 @@ def render_options(command):
     return command
 
 
+ANIMATOR_FLAGS = ("preset", "keyframe_model", "device", "dtype", "steps", "guidance", "memory",
+                  "download")
+
+
+def animator_flags(flags: dict) -> dict:
+    """The animator options given on the command line (popped from ``flags``)."""
+    return {k: v for k in ANIMATOR_FLAGS if (v := flags.pop(k, None)) is not None}
+
+
 def _finish(report: RenderReport, storyboard_note: str = "") -> None:
     jobs = report.jobs
+    if report.animator.get("backend") not in (None, "animatic"):
+        for role, how in report.animator.items():
+            if role != "backend":
+                click.echo(f"note: {role}: {how}", err=True)
     if not report.ok:
         raise UserError(report.failure_summary())
     reused = "every job reused" if jobs.run == 0 else f"{jobs.run} run, {jobs.reused} reused"
@@ -66,9 +106,9 @@ def _finish(report: RenderReport, storyboard_note: str = "") -> None:
               help="Seconds the LLM may take for the whole plan.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Storyboard seed.")
 def make(request: str, output: str, project: str | None, report: str | None, workers: int,
-         animator: str, title: bool, audio: str | None, executor: str | None,
+         animator: str | None, title: bool, audio: str | None, executor: str | None,
          ray_address: str | None, ray_actors: int | None, llm: str | None,
-         llm_timeout: float | None, seed: int) -> None:
+         llm_timeout: float | None, seed: int, **flags) -> None:
     """Plan a film from a plain-language REQUEST and render it."""
     project = project or str(api.default_project(output))
 
@@ -80,8 +120,9 @@ def make(request: str, output: str, project: str | None, report: str | None, wor
 
     outcome = api.make(request, output, project=project, llm=llm, llm_timeout=llm_timeout,
                        seed=seed, on_plan=show, report=report, workers=workers,
-                       animator=animator, title=title, audio=audio, executor=executor,
-                       ray_address=ray_address, ray_actors=ray_actors)
+                       animator=animator, animator_options=animator_flags(flags), title=title,
+                       audio=audio, executor=executor, ray_address=ray_address,
+                       ray_actors=ray_actors)
     _finish(outcome, f"\nproject: {project} (storyboard, store, reports)")
 
 
@@ -92,17 +133,21 @@ def make(request: str, output: str, project: str | None, report: str | None, wor
               help="Then measure the film as `director eval` does (default CLIP model):"
                    " a JSON and an HTML report beside the render report.")
 def render(storyboard: str, output: str, project: str | None, report: str | None,
-           workers: int, animator: str, title: bool, audio: str | None, executor: str | None,
-           ray_address: str | None, ray_actors: int | None, evaluate: bool) -> None:
-    """Render a STORYBOARD JSON file into a film."""
+           workers: int, animator: str | None, title: bool, audio: str | None,
+           executor: str | None, ray_address: str | None, ray_actors: int | None,
+           evaluate: bool, **flags) -> None:
+    """Render a STORYBOARD JSON file into a film (entities' reference pictures are read
+    relative to its folder)."""
     board = api.load(storyboard)
     if evaluate:
         from director.cli.eval import render_eval_paths
 
         report, eval_json, eval_html = render_eval_paths(output, project, report)
     outcome = api.render(board, output, project=project, report=report, workers=workers,
-                         animator=animator, title=title, audio=audio, executor=executor,
-                         ray_address=ray_address, ray_actors=ray_actors)
+                         animator=animator, animator_options=animator_flags(flags),
+                         title=title, audio=audio, executor=executor,
+                         ray_address=ray_address, ray_actors=ray_actors,
+                         assets=Path(storyboard).parent)
     _finish(outcome, f"\nproject: {project or api.default_project(Path(output))}")
     if evaluate:
         from director.cli.eval import show

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
@@ -74,7 +75,10 @@ def schema() -> None:
 @click.argument("storyboard", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default="sheet.png",
               show_default=True, help="Where to write the contact sheet (PNG).")
-def sheet(storyboard: str, output: str) -> None:
+@click.option("--project", type=click.Path(file_okay=False), default=None,
+              help="Show the entity reference images this project's renders made.")
+def sheet(storyboard: str, output: str, project: str | None) -> None:
     """Draw the contact sheet of a STORYBOARD: every shot's keyframes with their boxes."""
-    path = api.sheet(api.load(storyboard), output)
+    path = api.sheet(api.load(storyboard), output, project=project,
+                     assets=Path(storyboard).parent)
     click.echo(f"contact sheet -> {path}")

@@ -1,6 +1,7 @@
 """What running one batch does, for every engine: build the animator's requests (end
-frames read from the store), call the animator, check its frames and store them; shot
-jobs write their clip segments and the film job assembles the film.
+frames, and the reference pictures a keyframe conditions on, read from the store), call
+the animator, check its frames and store them; shot jobs write their clip segments and
+the film job assembles the film.
 
 The animator is reached through an :data:`AnimatorCall`, ``call(kind, requests)``, so an
 engine can run the call anywhere (this thread, or a remote worker) while the store is
@@ -19,19 +20,34 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from animator.base import Animator, ClipRequest, Frame, FrameRequest, InbetweenRequest
+from animator.base import (
+    Animator,
+    ClipRequest,
+    Frame,
+    FrameRequest,
+    InbetweenRequest,
+    ReferenceImage,
+    ReferenceRequest,
+)
 from director.artifacts import ArtifactStore
 from director.policy import Batch, JobResult, error_message
-from director.schedule import FRAME_KINDS, FilmPayload, Job, ScheduleConfig, ShotPayload
+from director.schedule import (
+    BATCHED_KINDS,
+    FilmPayload,
+    Job,
+    ReferencePayload,
+    ScheduleConfig,
+    ShotPayload,
+)
 from director.segments import ShotSegments, write_shot_segments
 from storyboard.errors import UserError
 
 log = logging.getLogger(__name__)
 
-Request = FrameRequest | InbetweenRequest | ClipRequest
+Request = FrameRequest | InbetweenRequest | ClipRequest | ReferenceRequest
 AnimatorCall = Callable[[str, Sequence[Request]], list[list[Frame]]]
-"""``call(kind, requests)``: the frames of each request of a keyframe, interpolate or clip
-batch (one frame per keyframe request)."""
+"""``call(kind, requests)``: the frames of each request of a reference, keyframe,
+interpolate or clip batch (one frame per reference or keyframe request)."""
 
 
 def call_animator(animator: Animator, kind: str, requests: Sequence[Request]
@@ -39,6 +55,8 @@ def call_animator(animator: Animator, kind: str, requests: Sequence[Request]
     """Run one frame batch on ``animator``: its keyframes, inbetweens or clips call."""
     if kind == "keyframe":
         return [[frame] for frame in animator.keyframes(requests)]  # type: ignore[arg-type]
+    if kind == "reference":
+        return [[frame] for frame in animator.references(requests)]  # type: ignore[arg-type]
     if kind == "interpolate":
         return animator.inbetweens(requests)  # type: ignore[arg-type]
     if kind == "clip":
@@ -58,7 +76,7 @@ class BatchRunner:
         kind, jobs = batch.kind, batch.jobs
         start = time.perf_counter()
         try:
-            if kind in FRAME_KINDS:
+            if kind in BATCHED_KINDS:
                 return self._make_frames(kind, jobs)
             if kind == "shot":
                 self._make_shot(jobs[0])
@@ -83,13 +101,26 @@ class BatchRunner:
             stored = self.store.frames(parent.key)  # (a keyframe's key holds no frame index)
             return stored[sorted(stored)[parent.frames.index(frame)]]
 
+    def _with_references(self, job: Job, request: FrameRequest) -> FrameRequest:
+        """A keyframe request with the pictures of its reference parents, if it has any."""
+        refs = tuple(ReferenceImage(entity=parent.payload.entity.id,  # type: ignore[union-attr]
+                                    image=self.store.frame(parent.key, 0))
+                     for parent in (self.jobs[p] for p in job.parents)
+                     if parent.kind == "reference")
+        return request.model_copy(update={"references": refs}) if refs else request
+
     def requests(self, kind: str, jobs: Sequence[Job]) -> list[Request]:
         """The animator's request for each job: plain data, no storyboard."""
+        if kind == "reference":
+            return [job.payload.request() for job in jobs]  # type: ignore[union-attr]
         if kind == "keyframe":
-            return [job.frame_requests()[0] for job in jobs]
+            return [self._with_references(job, job.frame_requests()[0]) for job in jobs]
         if kind == "interpolate":
             return [InbetweenRequest(first=self._end_frame(job, 0), last=self._end_frame(job, 1),
-                                     frames=tuple(job.frame_requests())) for job in jobs]
+                                     frames=tuple(job.frame_requests()),
+                                     first_t=job.payload.time(job.ends[0]),  # type: ignore
+                                     last_t=job.payload.time(job.ends[1]))  # type: ignore
+                    for job in jobs]
         return [ClipRequest(first=self._end_frame(job, 0), frames=tuple(job.frame_requests()))
                 for job in jobs]
 
@@ -105,9 +136,12 @@ class BatchRunner:
             began = time.perf_counter()
             try:
                 self._check_frames(job, frames)
-                self.store.put_frames(job.key, dict(zip(job.frames, frames, strict=True)),
-                                      {"kind": kind, "job": job.id, "shot": job.shot,
-                                       "seconds": round(share, 4)})
+                meta = {"kind": kind, "job": job.id, "shot": job.shot,
+                        "seconds": round(share, 4)}
+                if isinstance(job.payload, ReferencePayload):  # found by the contact sheet
+                    meta["entity"] = job.payload.entity.id
+                    meta["made_from"] = job.payload.source_digest()
+                self.store.put_frames(job.key, dict(zip(job.frames, frames, strict=True)), meta)
                 results.append(JobResult(job, share + time.perf_counter() - began))
             except Exception as error:  # noqa: BLE001 - one bad output fails one job
                 results.append(JobResult(job, share + time.perf_counter() - began,
@@ -121,12 +155,19 @@ class BatchRunner:
                              f"{len(job.frames)}")
         fmt = job.payload.storyboard.format
         for frame in frames:
-            if not isinstance(frame, np.ndarray) or frame.dtype != np.uint8 or \
-                    frame.shape != (fmt.height, fmt.width, 3):
-                raise ValueError(
-                    f"the animator returned a {getattr(frame, 'dtype', type(frame).__name__)} "
-                    f"frame of shape {getattr(frame, 'shape', None)}; expected uint8 "
-                    f"{(fmt.height, fmt.width, 3)}")
+            if isinstance(job.payload, ReferencePayload):  # any size the animator draws at
+                if isinstance(frame, np.ndarray) and frame.dtype == np.uint8 and \
+                        frame.ndim == 3 and frame.shape[2] == 3:
+                    continue
+                expected = "a uint8 (height, width, 3) picture"
+            elif isinstance(frame, np.ndarray) and frame.dtype == np.uint8 and \
+                    frame.shape == (fmt.height, fmt.width, 3):
+                continue
+            else:
+                expected = f"uint8 {(fmt.height, fmt.width, 3)}"
+            raise ValueError(
+                f"the animator returned a {getattr(frame, 'dtype', type(frame).__name__)} "
+                f"frame of shape {getattr(frame, 'shape', None)}; expected {expected}")
 
     # -- shot and film jobs --------------------------------------------------------------
     def _make_shot(self, job: Job) -> None:

@@ -32,7 +32,7 @@ from director.engines.ray_cluster import ray_cluster
 from director.keys import digest
 from director.policy import Policy, error_message
 from director.report import NodeStats
-from director.schedule import FRAME_KINDS
+from director.schedule import BATCHED_KINDS
 from storyboard.errors import UserError
 
 _RAY_NAMES = {"num_cpus": "CPU", "num_gpus": "GPU"}
@@ -82,7 +82,8 @@ class RayEngine:
     def run(self, policy: Policy) -> None:
         """Run batches until the policy has none ready and none out."""
         self.nodes = {}
-        kinds = [kind for kind, count in policy.todo().items() if kind in FRAME_KINDS and count]
+        kinds = [kind for kind, count in policy.todo().items()
+                 if kind in BATCHED_KINDS and count]
         role_of = {kind: self.animator.role(kind) for kind in kinds}
         roles = list(dict.fromkeys(role_of.values()))
         if not roles:  # nothing for an animator: no cluster needed
