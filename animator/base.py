@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Frame = np.ndarray
 """One RGB frame: uint8, shape (height, width, 3)."""
@@ -63,6 +63,16 @@ class InbetweenRequest(BaseModel):
     last: Frame
     frames: tuple[FrameRequest, ...]
     """one request per in-between, in time order, strictly between ``first`` and ``last``"""
+    offsets: tuple[int, ...] = ()
+    """film frames from ``first`` to each in-between, then to ``last`` (one more than
+    ``frames``); () means contiguous: 1, 2, ..., len(frames) + 1"""
+    fps: float = Field(24.0, gt=0)
+    """the film's frame rate (a video model maps it to its own)"""
+
+    def spacing(self) -> tuple[tuple[int, ...], int]:
+        """The in-betweens' offsets from ``first`` and the offset of ``last``."""
+        offsets = self.offsets or tuple(range(1, len(self.frames) + 2))
+        return offsets[:-1], offsets[-1]
 
 
 class ClipRequest(BaseModel):
@@ -73,6 +83,14 @@ class ClipRequest(BaseModel):
     first: Frame | None
     frames: tuple[FrameRequest, ...]
     """one request per frame to make after ``first``, in time order"""
+    offsets: tuple[int, ...] = ()
+    """film frames from ``first`` to each frame to make; () means 1, 2, ..., len(frames)"""
+    fps: float = Field(24.0, gt=0)
+    """the film's frame rate (a video model maps it to its own)"""
+
+    def spacing(self) -> tuple[int, ...]:
+        """The frames' offsets from ``first``."""
+        return self.offsets or tuple(range(1, len(self.frames) + 1))
 
 
 class Capabilities(BaseModel):
@@ -85,6 +103,22 @@ class Capabilities(BaseModel):
     clip_frames: int = Field(
         0, ge=0, description="frames one clip call makes; 0 when the animator makes no clips"
     )
+    frame_counts: tuple[int, ...] = Field(
+        (), description="frames one in-between call makes natively, both end frames included "
+                        "(Wan 5, 9, ..., 81: 4k+1); () when any count up to m + 2 is native")
+    sparse: bool = Field(
+        True, description="whether the frames of one in-between call may be evenly spaced "
+                          "with gaps (NUWA-XL's upper levels); False: only contiguous frames")
+
+    @model_validator(mode="after")
+    def _counts_hold_m(self) -> Capabilities:
+        counts = self.frame_counts
+        if counts and (list(counts) != sorted(set(counts)) or counts[0] < 3):
+            raise ValueError(f"frame_counts must increase from at least 3; got {counts}")
+        if counts and self.max_inbetweens > counts[-1] - 2:
+            raise ValueError(f"max_inbetweens {self.max_inbetweens} is more than the "
+                             f"{counts[-1]} frames of a call hold between their two ends")
+        return self
 
 
 class Animator(ABC):
