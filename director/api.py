@@ -16,11 +16,13 @@ from pathlib import Path
 import agents
 from agents.llm_planner import PlanResult
 from director.execute import RenderReport
+from director.session import Revision, Session, Turn, remember_film
 from storyboard import Storyboard, diff, json_schema, load, save, validate
 
 __all__ = [
-    "check_render_target", "default_project", "diff", "json_schema", "load", "make", "plan",
-    "plan_with_notes", "render", "save", "sheet", "validate",
+    "check_render_target", "default_project", "diff", "history", "json_schema", "load",
+    "make", "plan", "plan_with_notes", "redo", "render", "restore", "revise", "save", "sheet",
+    "undo", "validate",
 ]
 
 
@@ -98,8 +100,11 @@ def render(storyboard: Storyboard, output: str | os.PathLike = "film.mp4", *,
     backend = get_animator(animator)
     graph = schedule(storyboard, backend, title=title, audio=audio)
     folder = Project(project if project is not None else default_project(output))
-    return execute(graph, backend, folder, workers=workers, progress=progress,
-                   output=output, report=report)
+    result = execute(graph, backend, folder, workers=workers, progress=progress,
+                     output=output, report=report)
+    remember_film(folder, output, {"workers": workers, "animator": animator, "title": title,
+                                   "audio": audio})
+    return result
 
 
 def make(request: str, output: str | os.PathLike = "film.mp4", *,
@@ -119,3 +124,44 @@ def make(request: str, output: str | os.PathLike = "film.mp4", *,
     if on_plan is not None:
         on_plan(planned)
     return render(planned.storyboard, output, project=project, **render_options)
+
+
+# -- revising a film ---------------------------------------------------------------------
+
+
+def revise(project: str | os.PathLike, message: str, *, llm: str | None = None,
+           render: bool = True, output: str | os.PathLike | None = None,
+           report: str | os.PathLike | None = None, progress: bool = True,
+           llm_timeout: float | None = None, **render_options) -> Revision:
+    """Revise the project's film as ``message`` asks ("make the owl white, cut shot 3"):
+    the reviser (offline rules unless ``llm`` names a model) gives edit operations, the
+    next storyboard version is saved with a chat turn, and the film is rendered again
+    (only what changed is made) unless ``render`` is False. ``render_options`` are those
+    of :func:`render`; by default the film is made where and as it was last made.
+    UserError, with nothing changed, when the message cannot be mapped or applied."""
+    return Session(project, llm, llm_timeout=llm_timeout, render=render, output=output,
+                   report=report, progress=progress, **render_options).send(message)
+
+
+def history(project: str | os.PathLike) -> list[Turn]:
+    """The project's chat turns, oldest first (version, message, reviser, described,
+    diff, created)."""
+    return Session(project, render=False).history()
+
+
+def undo(project: str | os.PathLike, *, render: bool = True, **render_options) -> Revision:
+    """Undo the last revision: a new version equal to the one before it (re-makes
+    nothing already stored)."""
+    return Session(project, render=render, **render_options).undo()
+
+
+def redo(project: str | os.PathLike, *, render: bool = True, **render_options) -> Revision:
+    """Redo the revision the last undo took back."""
+    return Session(project, render=render, **render_options).redo()
+
+
+def restore(project: str | os.PathLike, version: int, *, render: bool = True,
+            **render_options) -> Revision:
+    """Go back to storyboard version ``version`` (a new version equal to it; re-makes
+    nothing already stored)."""
+    return Session(project, render=render, **render_options).restore(version)
