@@ -110,6 +110,20 @@ class Capabilities(BaseModel):
         True, description="whether the frames of one in-between call may be evenly spaced "
                           "with gaps (NUWA-XL's upper levels); False: only contiguous frames")
 
+    batch_sizes: dict[str, int] = Field(
+        default_factory=dict, description="requests per call by job kind (keyframe, "
+        "interpolate, clip) where it differs from batch_size: video pipelines take one")
+    model_roles: tuple[str, ...] = Field(
+        (), description="roles (ROLE_OF_KIND values) that load a model: their ready jobs "
+                        "are grouped, so a run does not swap models back and forth")
+    one_model_at_a_time: bool = Field(
+        False, description="only one role's model may be on the device at once (model "
+                           "offload): jobs of two model roles never run at the same time")
+
+    def batch_size_for(self, kind: str) -> int:
+        """Requests per call for jobs of ``kind``."""
+        return self.batch_sizes.get(kind, self.batch_size)
+
     @model_validator(mode="after")
     def _counts_hold_m(self) -> Capabilities:
         counts = self.frame_counts
@@ -119,6 +133,31 @@ class Capabilities(BaseModel):
             raise ValueError(f"max_inbetweens {self.max_inbetweens} is more than the "
                              f"{counts[-1]} frames of a call hold between their two ends")
         return self
+
+
+ROLE_OF_KIND: dict[str, str] = {"reference": "reference", "keyframe": "keyframe",
+                                 "interpolate": "inbetween", "clip": "clip"}
+"""The role of a backend that makes each kind of frame job (NUWA-XL's levels: keyframes,
+then in-betweens, then clips), in the order a run loads their models."""
+
+
+class RoleUsage(BaseModel):
+    """What one role has used in this process so far (cumulative; a run reports the
+    difference)."""
+
+    loads: int = 0
+    """models loaded for it"""
+    load_seconds: float = 0.0
+    calls: int = 0
+    """pipeline calls"""
+    device_seconds: float = 0.0
+    """seconds inside pipeline calls"""
+    peak_gpu_bytes: int | None = None
+    """the most GPU memory torch had allocated during one of its calls; None off CUDA"""
+
+
+class Interrupted(RuntimeError):
+    """A call stopped between two denoising steps because the run was interrupted."""
 
 
 class Animator(ABC):
@@ -144,6 +183,16 @@ class Animator(ABC):
     @abstractmethod
     def inbetweens(self, requests: Sequence[InbetweenRequest]) -> list[list[Frame]]:
         """For each request, its in-between frames in order."""
+
+    def usage(self) -> dict[str, RoleUsage]:
+        """Per role, what it has used in this process (models loaded, device time, GPU
+        memory); {} for a backend without models."""
+        return {}
+
+    def interrupt(self) -> None:  # noqa: B027 - optional: most backends need nothing
+        """Ask every call in flight to stop at its next denoising step (it raises
+        :class:`Interrupted`); calls made afterwards run as usual. Ctrl-C and a cancelled
+        run call it. A backend whose calls are short need not do anything."""
 
     def clips(self, requests: Sequence[ClipRequest]) -> list[list[Frame]]:
         """For each request, the frames of its window. Only where ``clip_frames`` > 0."""

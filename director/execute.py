@@ -36,7 +36,7 @@ from director.keys import digest
 from director.policy import Policy
 from director.progress import progress_bars
 from director.publish import publish_film
-from director.report import Failure, JobCounts, KindStats, RenderReport
+from director.report import Failure, JobCounts, KindStats, RenderReport, role_stats
 from director.schedule import ScheduleConfig
 from director.store import Store
 from storyboard.errors import UserError
@@ -64,11 +64,13 @@ def execute(graph: nx.DiGraph, animator: Animator, store: Store | Any, *, worker
         project.record(graph)
 
     start = time.perf_counter()
-    policy = Policy(graph, store, batch_size=animator.capabilities.batch_size)
+    policy = Policy(graph, store, capabilities=animator.capabilities)
+    usage = animator.usage()
     with progress_bars(policy.todo(), progress) as advance:
         policy.on_result = advance
         LocalEngine(animator, workers).run(policy)
     result = policy.report(time.perf_counter() - start)
+    result.roles = role_stats(policy.stats, usage, animator.usage(), _describe(animator))
     if output is not None and policy.film is not None and store.has(policy.film.key):
         result.output = str(publish_film(store, policy.film.key, Path(output)))
     if report is None and project is not None:
@@ -77,6 +79,12 @@ def execute(graph: nx.DiGraph, animator: Animator, store: Store | Any, *, worker
     if report is not None:
         result.write(report)
     return result
+
+
+def _describe(animator: Animator) -> dict[str, str]:
+    """Each role's model, where the backend says (``describe``)."""
+    describe = getattr(animator, "describe", None)
+    return describe() if callable(describe) else {}
 
 
 def _check_animator(graph: nx.DiGraph, animator: Animator) -> None:

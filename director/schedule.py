@@ -332,6 +332,12 @@ class Job:
             return [self.payload.keyframe_request(f) for f in self.frames]
         return [self.payload.frame_request(f) for f in self.frames]
 
+    def offsets(self) -> tuple[int, ...]:
+        """Frames from its first end frame to each frame it makes (and, for interpolate,
+        to its last end frame): the spacing a video model maps to its own frames."""
+        start = self.ends[0]
+        return tuple(f - start for f in (*self.frames, *self.ends[1:]))
+
     def summary(self) -> dict[str, Any]:
         """A JSON-able description (what ``director graph`` prints)."""
         return {"id": self.id, "kind": self.kind, "level": self.level, "shot": self.shot,

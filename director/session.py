@@ -26,8 +26,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
-from director.report import RenderReport
 from director.project import Project
+from director.report import RenderReport
 from storyboard import Storyboard, diff
 from storyboard.edits import Operation, apply, describe, dump, parse_operations
 from storyboard.errors import UserError

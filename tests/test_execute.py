@@ -49,7 +49,9 @@ def test_a_film_is_made_and_a_second_run_reuses_every_job(tmp_path, monkeypatch)
     assert report.frames == count_frames(output) == timeline(board)[-1].end + title
     assert report.depth == graph.graph["depth"]
     saved = json.loads((tmp_path / "report.json").read_text())
-    assert set(saved) == {"jobs", "depth", "wall_seconds", "frames", "output", "failures"}
+    assert set(saved) == {"jobs", "depth", "wall_seconds", "frames", "output", "failures",
+                          "roles"}
+    assert saved["roles"] == {}  # the test animator loads no models
     assert set(saved["jobs"]) == {"total", "run", "reused", "failed", "by_kind"}
     assert set(saved["jobs"]["by_kind"]["interpolate"]) == {"total", "run", "reused", "seconds"}
 

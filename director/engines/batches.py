@@ -84,9 +84,10 @@ class BatchRunner:
             return [job.frame_requests()[0] for job in jobs]
         if kind == "interpolate":
             return [InbetweenRequest(first=self._end_frame(job, 0), last=self._end_frame(job, 1),
-                                     frames=tuple(job.frame_requests())) for job in jobs]
-        return [ClipRequest(first=self._end_frame(job, 0), frames=tuple(job.frame_requests()))
-                for job in jobs]
+                                     frames=tuple(job.frame_requests()), offsets=job.offsets(),
+                                     fps=job.payload.fps) for job in jobs]
+        return [ClipRequest(first=self._end_frame(job, 0), frames=tuple(job.frame_requests()),
+                            offsets=job.offsets(), fps=job.payload.fps) for job in jobs]
 
     def _make_frames(self, kind: str, jobs: Sequence[Job]) -> list[JobResult]:
         start = time.perf_counter()

@@ -32,7 +32,8 @@ class LocalEngine:
                 done, _ = wait(list(running), return_when=FIRST_COMPLETED)
                 for future in done:
                     policy.finish(running.pop(future), future.result())
-        except BaseException:
+        except BaseException:  # Ctrl-C: calls in flight stop at their next step
+            self.animator.interrupt()
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
