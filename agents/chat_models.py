@@ -85,6 +85,8 @@ class LLMSettings:
 _NUMBERS = {"llm_timeout": float, "request_timeout": float, "max_retries": int,
             "max_attempts": int, "temperature": float}
 _KEYS = {"llm", "base_url", "structured_output", *_NUMBERS}
+RENDER_KEYS = frozenset({"executor", "ray_address", "ray_actors"})
+"""settings of the same file that ``director.execution_settings`` reads, not the planner"""
 STRUCTURED_OUTPUT_METHODS = ("json_schema", "function_calling", "json_mode")
 
 
@@ -112,10 +114,10 @@ def read_config(project: str | os.PathLike | None) -> dict[str, Any]:
                 f"{str(path)!r} holds an API key: remove it (project folders get shared)"
                 " and set the environment variable OPENAI_API_KEY instead"
             )
-        unknown = sorted(set(table) - _KEYS)
+        unknown = sorted(set(table) - _KEYS - RENDER_KEYS)
         if unknown:
             raise UserError(f"{str(path)!r}: unknown setting(s) {', '.join(unknown)};"
-                            f" known: {', '.join(sorted(_KEYS))}")
+                            f" known: {', '.join(sorted(_KEYS | RENDER_KEYS))}")
         return dict(table)
     return {}
 
@@ -135,6 +137,8 @@ def resolve_settings(
     config = read_config(project)
     values: dict[str, Any] = {}
     for key, value in config.items():
+        if key in RENDER_KEYS:
+            continue
         values[key] = _number(key, value, "the project's director.toml") if key in _NUMBERS \
             else value
     values["base_url_from_config"] = bool(values.get("base_url"))

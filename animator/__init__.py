@@ -8,9 +8,10 @@ from animator.base import (
     Frame,
     FrameRequest,
     InbetweenRequest,
+    ReferenceRequest,
 )
 
 __all__ = [
     "Animator", "Capabilities", "ClipRequest", "EntityBox", "Frame", "FrameRequest",
-    "InbetweenRequest",
+    "InbetweenRequest", "ReferenceRequest",
 ]

@@ -4,12 +4,22 @@ The scheduler turns a storyboard into requests that carry everything a backend m
 need: a diffusion backend reads ``prompt``, ``negative_prompt``, ``layout`` boxes and
 ``seed``; the animatic previz reads the setting, camera and entity colours. Frames are
 ``uint8`` numpy arrays of shape (height, width, 3).
+
+A backend is made of **roles** (:data:`ROLES`): ``reference`` (one portrait per entity),
+``keyframe``, ``inbetween`` and ``clip``. Each job kind uses one role, and a job's key holds
+only that role's fingerprint (:meth:`Animator.role_fingerprints`), so changing the
+in-between model does not re-key keyframes. A backend whose capabilities say
+``references`` makes one :class:`ReferenceRequest` image per entity; with
+``keyframe_references`` its keyframes are also given those images
+(``keyframes(requests, references={entity id: image})``).
 """
 
 from __future__ import annotations
 
+import importlib
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -17,6 +27,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Frame = np.ndarray
 """One RGB frame: uint8, shape (height, width, 3)."""
+
+ROLES: tuple[str, ...] = ("reference", "keyframe", "inbetween", "clip")
+"""The parts of a backend, one per kind of call: references, keyframes, inbetweens, clips."""
 
 
 class _Request(BaseModel):
@@ -54,6 +67,24 @@ class FrameRequest(_Request):
     seed: int
 
 
+class ReferenceRequest(_Request):
+    """One entity's reference portrait: made from its fixed appearance, or taken from the
+    user's ``image`` (then the backend only fits it to ``width`` x ``height``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    entity: str
+    name: str
+    kind: str
+    appearance: str
+    prompt: str
+    """style and appearance: what a text-to-image role draws"""
+    negative_prompt: str = ""
+    seed: int
+    image: Frame | None = None
+    """the user's reference image (Entity.reference), when the storyboard gives one"""
+
+
 class InbetweenRequest(BaseModel):
     """Frames to make between two frames already made (NUWA-XL's local diffusion)."""
 
@@ -63,6 +94,9 @@ class InbetweenRequest(BaseModel):
     last: Frame
     frames: tuple[FrameRequest, ...]
     """one request per in-between, in time order, strictly between ``first`` and ``last``"""
+    first_t: float | None = None
+    last_t: float | None = None
+    """times (0..1 of the shot) of ``first`` and ``last``; None when not known"""
     offsets: tuple[int, ...] = ()
     """film frames from ``first`` to each in-between, then to ``last`` (one more than
     ``frames``); () means contiguous: 1, 2, ..., len(frames) + 1"""
@@ -103,6 +137,10 @@ class Capabilities(BaseModel):
     clip_frames: int = Field(
         0, ge=0, description="frames one clip call makes; 0 when the animator makes no clips"
     )
+    references: bool = Field(
+        False, description="makes one reference image per entity (reference jobs)")
+    keyframe_references: bool = Field(
+        False, description="keyframes condition on the references of the entities they show")
     frame_counts: tuple[int, ...] = Field(
         (), description="frames one in-between call makes natively, both end frames included "
                         "(Wan 5, 9, ..., 81: 4k+1); () when any count up to m + 2 is native")
@@ -160,16 +198,61 @@ class Interrupted(RuntimeError):
     """A call stopped between two denoising steps because the run was interrupted."""
 
 
+@dataclass(frozen=True)
+class AnimatorSpec:
+    """How to build an animator again in another process (a Ray worker): its class as
+    ``"module:Class"`` and the keyword options it was built with (plain data)."""
+
+    target: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def build(self) -> Animator:
+        module_name, class_name = self.target.split(":")
+        animator = getattr(importlib.import_module(module_name), class_name)(**self.options)
+        animator._spec = self
+        return animator
+
+
 class Animator(ABC):
     """A backend that makes frames. It loads its models once and keeps them for every
     call; every call is batched, and the same requests give the same frames."""
 
     name: str = "animator"
+    _spec: AnimatorSpec | None = None
+
+    def spec(self) -> AnimatorSpec:
+        """How to build this animator again elsewhere: the spec it was built from
+        (``animator.registry.get_animator`` and :meth:`AnimatorSpec.build` record it),
+        else its class with no options."""
+        cls = type(self)
+        return self._spec or AnimatorSpec(f"{cls.__module__}:{cls.__qualname__}")
+
+    def role(self, kind: str) -> str:
+        """The role (model) that makes frame jobs of ``kind`` (keyframe, interpolate,
+        clip): on a cluster, each role gets its own workers. By default each kind is a
+        role; a backend whose kinds share one model returns one name for them."""
+        return kind
+
+    def worker_resources(self, role: str) -> dict[str, float]:
+        """What one worker of ``role`` holds on a cluster: ``num_cpus``, ``num_gpus``
+        (fractions allowed) and custom resources by name. One CPU by default; a GPU
+        backend returns e.g. ``{"num_cpus": 1, "num_gpus": 1}`` for its GPU roles."""
+        return {"num_cpus": 1}
 
     @abstractmethod
     def fingerprint(self) -> dict[str, Any]:
         """What determines its output: backend, model ids, versions, settings. Part of
         every job key, so a change here makes every frame again."""
+
+    def role_fingerprints(self) -> dict[str, dict[str, Any]]:
+        """The fingerprint of each role (:data:`ROLES`): a job's key holds only that of
+        the role that makes it. By default every role has the whole fingerprint."""
+        whole = self.fingerprint()
+        return {role: whole for role in ROLES}
+
+    def describe(self) -> dict[str, str]:
+        """What the render report says of each role: its model and method."""
+        return {}
 
     @property
     @abstractmethod
@@ -178,7 +261,9 @@ class Animator(ABC):
 
     @abstractmethod
     def keyframes(self, requests: Sequence[FrameRequest]) -> list[Frame]:
-        """One frame per request, in order."""
+        """One frame per request, in order. A backend with
+        ``capabilities.keyframe_references`` also takes ``references``: entity id -> its
+        reference image, for the entities in the requests' layouts."""
 
     @abstractmethod
     def inbetweens(self, requests: Sequence[InbetweenRequest]) -> list[list[Frame]]:
@@ -197,3 +282,7 @@ class Animator(ABC):
     def clips(self, requests: Sequence[ClipRequest]) -> list[list[Frame]]:
         """For each request, the frames of its window. Only where ``clip_frames`` > 0."""
         raise NotImplementedError(f"the {self.name} animator makes no clips")
+
+    def references(self, requests: Sequence[ReferenceRequest]) -> list[Frame]:
+        """One reference image per entity request. Only where ``capabilities.references``."""
+        raise NotImplementedError(f"the {self.name} animator makes no entity references")

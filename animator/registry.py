@@ -7,11 +7,12 @@ import importlib
 import inspect
 from typing import Any
 
-from animator.base import Animator
+from animator.base import Animator, AnimatorSpec
 from storyboard.errors import UserError
 
 BACKENDS: dict[str, str] = {
     "animatic": "animator.animatic:AnimaticAnimator",
+    "diffusion": "animator.diffusion:DiffusionAnimator",
 }
 """name -> "module:class" of every backend the command line and the API know."""
 
@@ -35,4 +36,4 @@ def get_animator(name: str, **options: Any) -> Animator:
             f"the {name} animator has no option {', '.join(map(repr, unknown))}:"
             f" its options are {', '.join(accepted) or 'none'}"
         )
-    return cls(**options)
+    return AnimatorSpec(target, dict(options)).build()

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import agents
 from agents.llm_planner import PlanResult
-from director.execute import RenderReport
+from director.progress import ProgressListener
+from director.report import RenderReport
 from director.session import Revision, Session, Turn, remember_film
 from storyboard import Storyboard, diff, json_schema, load, save, validate
 
@@ -84,26 +85,38 @@ def check_render_target(output: str | os.PathLike, *, project: str | os.PathLike
 def render(storyboard: Storyboard, output: str | os.PathLike = "film.mp4", *,
            project: str | os.PathLike | None = None, report: str | os.PathLike | None = None,
            workers: int = 2, animator: str = "animatic", title: bool = True,
-           audio: str | os.PathLike | None = None, progress: bool = True) -> RenderReport:
+           audio: str | os.PathLike | None = None,
+           progress: bool | ProgressListener = True, executor: str | None = None,
+           ray_address: str | None = None, ray_actors: int | None = None) -> RenderReport:
     """Render a storyboard into a film at ``output`` (an .mp4, with an .srt beside it).
 
     The project folder (default: :func:`default_project`) keeps the storyboard versions,
     the artifact store and the reports; only jobs whose artifacts are missing run, so a
-    second call reuses everything. A failing job does not raise: check ``report.ok``."""
+    second call reuses everything. A failing job does not raise: check ``report.ok``.
+    ``progress``: bars on a terminal, or a listener told where the run stands.
+    ``executor`` ('local' or 'ray'), ``ray_address`` ('local' or HOST:PORT) and
+    ``ray_actors`` (animator workers per role) default to the project's director.toml,
+    else the local executor."""
     from animator.registry import get_animator
     from director.execute import execute
+    from director.execution_settings import resolve_execution
     from director.project import Project
     from director.schedule import schedule
 
     output = check_render_target(output, project=project, audio=audio, animator=animator,
                                  report=report)
+    folder_path = project if project is not None else default_project(output)
+    settings = resolve_execution(folder_path, executor=executor, ray_address=ray_address,
+                                 ray_actors=ray_actors)
     backend = get_animator(animator)
     graph = schedule(storyboard, backend, title=title, audio=audio)
-    folder = Project(project if project is not None else default_project(output))
+    folder = Project(folder_path)
     result = execute(graph, backend, folder, workers=workers, progress=progress,
-                     output=output, report=report)
+                     output=output, report=report, executor=settings.executor,
+                     ray_address=settings.ray_address, ray_actors=settings.ray_actors)
     remember_film(folder, output, {"workers": workers, "animator": animator, "title": title,
-                                   "audio": audio})
+                                   "audio": audio, "executor": executor,
+                                   "ray_address": ray_address, "ray_actors": ray_actors})
     return result
 
 
@@ -115,10 +128,15 @@ def make(request: str, output: str | os.PathLike = "film.mp4", *,
     """Plan a film from a plain-language request, then :func:`render` it. The output is
     checked before planning; ``on_plan`` sees the plan (storyboard and planner notes)
     before rendering starts."""
+    from director.execution_settings import resolve_execution
+
     project = project if project is not None else default_project(output)
     check_render_target(output, project=project, audio=render_options.get("audio"),
                         animator=render_options.get("animator", "animatic"),
                         report=render_options.get("report"))
+    resolve_execution(project, executor=render_options.get("executor"),
+                      ray_address=render_options.get("ray_address"),
+                      ray_actors=render_options.get("ray_actors"))
     planned = plan_with_notes(request, llm=llm, seed=seed, llm_timeout=llm_timeout,
                               project=project)
     if on_plan is not None:

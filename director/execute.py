@@ -7,9 +7,12 @@
                      report=Path("report.json"))           # report: optional JSON copy
     report.ok, report.failures, report.jobs.reused
 
-Which jobs run and in what batches is ``director.policy``; the batches run on an engine
-(``director.engines.local``: a pool of ``workers`` threads); what a batch does is
-``director.engines.batches``. A job that raises becomes a :class:`Failure`; every job
+Which jobs run and in what batches is ``director.policy``; the batches run on an engine:
+``executor="local"`` (``director.engines.local``: a pool of ``workers`` threads, the
+default; ray is never imported) or ``executor="ray"`` (``director.engines.ray``: the
+animator calls on Ray actors, ``ray_address="local"`` for a private cluster on this
+machine or ``HOST:PORT`` to join one). What a batch does is ``director.engines.batches``;
+both engines make the same artifacts. A job that raises becomes a :class:`Failure`; every job
 that does not depend on it still runs and is stored, and the next run resumes from
 there. Artifacts are written atomically by the store, so killing the process loses only
 the jobs in flight.
@@ -31,46 +34,58 @@ from typing import Any
 import networkx as nx
 
 from animator.base import Animator
+from director.artifacts import ArtifactStore
+from director.engines import Engine
 from director.engines.local import LocalEngine
 from director.keys import digest
 from director.policy import Policy
-from director.progress import progress_bars
+from director.progress import ProgressListener, run_progress
 from director.publish import publish_film
 from director.report import Failure, JobCounts, KindStats, RenderReport, role_stats
 from director.schedule import ScheduleConfig
-from director.store import Store
 from storyboard.errors import UserError
 
 __all__ = ["Failure", "JobCounts", "KindStats", "RenderReport", "execute"]
 
 
-def execute(graph: nx.DiGraph, animator: Animator, store: Store | Any, *, workers: int = 2,
-            progress: bool = True, output: str | os.PathLike | None = None,
-            report: str | os.PathLike | None = None) -> RenderReport:
+def execute(graph: nx.DiGraph, animator: Animator, store: ArtifactStore | Any, *,
+            workers: int = 2, progress: bool | ProgressListener = True,
+            output: str | os.PathLike | None = None, report: str | os.PathLike | None = None,
+            executor: str = "local", ray_address: str = "local",
+            ray_actors: int | None = None) -> RenderReport:
     """Run the jobs of ``graph`` whose artifacts are missing; see the module docstring.
-    ``store`` is a Store or a Project. Returns the report; never raises for a failing job
-    (check ``report.ok``), but raises UserError for unusable arguments."""
+    ``store`` is an ArtifactStore (a Store) or a Project; ``progress`` shows bars on a
+    terminal (True), or is a listener told where the run stands
+    (``director.progress.RunProgress``). ``executor``: ``"local"`` (``workers`` threads) or
+    ``"ray"`` (``ray_actors`` animator workers per role, default ``workers``, on the
+    cluster at ``ray_address``: ``"local"`` for a private one on this machine, or
+    ``HOST:PORT``). Returns the report; never raises for a failing job (check
+    ``report.ok``), but raises UserError for unusable arguments."""
     from director.project import Project
 
     project = store if isinstance(store, Project) else None
     if project is not None:
         store = project.store
-    if not isinstance(store, Store):
+    if not isinstance(store, ArtifactStore):
         raise TypeError(f"execute() needs a Store or a Project, not {type(store).__name__}")
     if workers < 1:
         raise UserError(f"--workers must be at least 1; got {workers}")
+    engine = _engine(animator, workers, executor, ray_address, ray_actors)
     _check_animator(graph, animator)
     if project is not None:
         project.record(graph)
 
     start = time.perf_counter()
     policy = Policy(graph, store, capabilities=animator.capabilities)
+    reused = {kind: stats.reused for kind, stats in policy.stats.items()}
     usage = animator.usage()
-    with progress_bars(policy.todo(), progress) as advance:
+    with run_progress(policy.todo(), reused, progress) as advance:
         policy.on_result = advance
-        LocalEngine(animator, workers).run(policy)
+        engine.run(policy)
     result = policy.report(time.perf_counter() - start)
     result.roles = role_stats(policy.stats, usage, animator.usage(), _describe(animator))
+    result.executor = executor
+    result.nodes = engine.nodes
     if output is not None and policy.film is not None and store.has(policy.film.key):
         result.output = str(publish_film(store, policy.film.key, Path(output)))
     if report is None and project is not None:
@@ -85,6 +100,22 @@ def _describe(animator: Animator) -> dict[str, str]:
     """Each role's model, where the backend says (``describe``)."""
     describe = getattr(animator, "describe", None)
     return describe() if callable(describe) else {}
+
+
+def _engine(animator: Animator, workers: int, executor: str, ray_address: str,
+            ray_actors: int | None) -> Engine:
+    """The engine for ``executor``; ray is imported only for ``"ray"``."""
+    if executor == "local":
+        return LocalEngine(animator, workers)
+    if executor == "ray":
+        from director.engines.ray import RayEngine
+        from director.engines.ray_cluster import require_ray
+
+        require_ray()  # a missing extra is one clear message, before any work
+        return RayEngine(animator, address=ray_address,
+                         actors=workers if ray_actors is None else ray_actors,
+                         driver_workers=workers)
+    raise UserError(f"unknown executor {executor!r}: use 'local' or 'ray'")
 
 
 def _check_animator(graph: nx.DiGraph, animator: Animator) -> None:

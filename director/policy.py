@@ -38,9 +38,9 @@ from dataclasses import dataclass
 import networkx as nx
 
 from animator.base import ROLE_OF_KIND, Capabilities
+from director.artifacts import ArtifactStore
 from director.report import Failure, JobCounts, KindStats, RenderReport
 from director.schedule import FRAME_KINDS, KINDS, Job, depth
-from director.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def error_message(error: BaseException) -> str:
 class Policy:
     """One run of a graph: the needed jobs, the ready queue and the tally."""
 
-    def __init__(self, graph: nx.DiGraph, store: Store, *, batch_size: int = 1,
+    def __init__(self, graph: nx.DiGraph, store: ArtifactStore, *, batch_size: int = 1,
                  capabilities: Capabilities | None = None) -> None:
         self.graph, self.store = graph, store
         self.capabilities = capabilities or Capabilities(max_inbetweens=1,

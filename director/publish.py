@@ -6,12 +6,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from director.store import Store
+from director.artifacts import ArtifactStore
 from storyboard.errors import UserError
 from storyboard.io import atomic_path, writable_dir
 
 
-def publish_film(store: Store, key: str, output: Path) -> Path:
+def publish_film(store: ArtifactStore, key: str, output: Path) -> Path:
     """Copy the film artifact ``key`` and its subtitles to ``output``, atomically; an
     ``.srt`` left there by an earlier film is removed when this one has no narration."""
     srt = output.with_suffix(".srt")

@@ -76,6 +76,15 @@ def role_stats(kind_stats: dict[str, KindStats], before: dict, after: dict,
     return roles
 
 
+class NodeStats(BaseModel):
+    """What the animator workers on one cluster node did (Ray executor)."""
+
+    workers: dict[str, int] = Field(default_factory=dict, description="actors by role")
+    batches: int = 0
+    jobs: int = 0
+    seconds: float = Field(0.0, description="seconds of animator calls, as the driver saw them")
+
+
 class RenderReport(BaseModel):
     """What a run did; written as JSON by ``execute(..., report=path)``."""
 
@@ -89,6 +98,9 @@ class RenderReport(BaseModel):
     roles: dict[str, RoleStats] = Field(
         default_factory=dict, description="per role of the animator: its model, jobs, "
         "model loads and seconds, device seconds, peak GPU memory ({} without models)")
+    executor: str = Field("local", description="'local' or 'ray'")
+    nodes: dict[str, NodeStats] = Field(default_factory=dict,
+                                        description="Ray executor: by node address")
 
     @property
     def ok(self) -> bool:

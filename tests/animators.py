@@ -7,9 +7,11 @@ call (for kill tests and benchmarks) or a failure for chosen requests.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -36,9 +38,13 @@ class SolidAnimator(Animator):
 
     def __init__(self, *, m: int = 3, batch_size: int = 2, clip_frames: int = 0,
                  delay: float = 0.0, fail: Callable[[FrameRequest], bool] | None = None,
-                 version: int = 1) -> None:
+                 version: int = 1, calls_dir: str | None = None,
+                 resources: dict[str, float] | None = None) -> None:
         self.m, self.batch_size, self.clip_frames = m, batch_size, clip_frames
         self.delay, self.fail, self.version = delay, fail, version
+        self.calls_dir, self.resources = calls_dir, resources
+        """calls_dir: each call first touches a file named by its process id there (a
+        test can find and kill a Ray worker mid-call); resources: its worker resources"""
         self.calls: list[tuple[str, int]] = []
         """(kind, batch size) of every call, in order"""
         self._lock = threading.Lock()
@@ -58,9 +64,15 @@ class SolidAnimator(Animator):
         frame[:] = colour_of(request)
         return frame
 
+    def worker_resources(self, role: str) -> dict[str, float]:
+        return dict(self.resources) if self.resources is not None else \
+            super().worker_resources(role)
+
     def _call(self, kind: str, size: int) -> None:
         with self._lock:
             self.calls.append((kind, size))
+        if self.calls_dir is not None:
+            (Path(self.calls_dir) / str(os.getpid())).touch()
         if self.delay:
             time.sleep(self.delay)
 

@@ -138,3 +138,21 @@ def storyboard_dict() -> dict[str, Any]:
 def storyboard(storyboard_dict: dict[str, Any]) -> Storyboard:
     """The valid two-scene storyboard as a model."""
     return validate(storyboard_dict)
+
+
+# -- Ray (tests/test_ray.py): one private cluster for the whole session -----------------
+
+
+@pytest.fixture(scope="session")
+def ray_session():
+    """A private Ray cluster on 127.0.0.1 (director.engines.ray_cluster), started once per
+    session: 4 logical CPUs and 2 units of a custom ``slot`` resource. Its workers can
+    import this folder's modules (tests/animators.py)."""
+    from pathlib import Path
+
+    from director.engines.ray_cluster import ray_cluster
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PYTHONPATH", str(Path(__file__).parent), prepend=os.pathsep)
+        with ray_cluster("local", num_cpus=4, resources={"slot": 2}) as ray:
+            yield ray

@@ -16,6 +16,7 @@ from director.cli.cache import cache
 from director.cli.film_commands import make, render
 from director.cli.graph import graph
 from director.cli.storyboard_commands import plan, schema, sheet, validate
+from director.cli.studio import studio
 from storyboard.errors import UserError
 
 
@@ -30,7 +31,7 @@ def cli(verbose: bool) -> None:
     )
 
 
-for command in (make, render, plan, validate, schema, sheet, graph, cache):
+for command in (make, render, plan, validate, schema, sheet, graph, cache, studio):
     cli.add_command(command)
 
 

@@ -8,12 +8,13 @@ import click
 
 from director import api
 from director.cli.storyboard_commands import describe
-from director.execute import RenderReport
+from director.report import RenderReport
 from storyboard.errors import UserError
 
 
 def render_options(command):
-    """Options shared by make and render."""
+    """Options shared by the commands that render (make, render): each is a keyword
+    argument of api.render of the same name."""
     options = [
         click.option("-o", "--output", type=click.Path(dir_okay=False), default="film.mp4",
                      show_default=True, help="The film (.mp4); subtitles go beside it (.srt)."),
@@ -30,6 +31,15 @@ def render_options(command):
                      help="Open with a title card."),
         click.option("--audio", type=click.Path(dir_okay=False), default=None,
                      help="Background audio file, trimmed and faded to the film's length."),
+        click.option("--executor", type=click.Choice(["local", "ray"]), default=None,
+                     help="Where jobs run: 'local' (threads here) or 'ray' (a Ray cluster)."
+                          " Default: the project's director.toml, else local."),
+        click.option("--ray-address", default=None,
+                     help="With --executor ray: 'local' (a private cluster on this"
+                          " machine, the default) or HOST:PORT of a running cluster."),
+        click.option("--ray-actors", type=click.IntRange(min=1), default=None,
+                     help="With --executor ray: animator workers per role."
+                          " Default: --workers."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -56,7 +66,8 @@ def _finish(report: RenderReport, storyboard_note: str = "") -> None:
               help="Seconds the LLM may take for the whole plan.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Storyboard seed.")
 def make(request: str, output: str, project: str | None, report: str | None, workers: int,
-         animator: str, title: bool, audio: str | None, llm: str | None,
+         animator: str, title: bool, audio: str | None, executor: str | None,
+         ray_address: str | None, ray_actors: int | None, llm: str | None,
          llm_timeout: float | None, seed: int) -> None:
     """Plan a film from a plain-language REQUEST and render it."""
     project = project or str(api.default_project(output))
@@ -69,7 +80,8 @@ def make(request: str, output: str, project: str | None, report: str | None, wor
 
     outcome = api.make(request, output, project=project, llm=llm, llm_timeout=llm_timeout,
                        seed=seed, on_plan=show, report=report, workers=workers,
-                       animator=animator, title=title, audio=audio)
+                       animator=animator, title=title, audio=audio, executor=executor,
+                       ray_address=ray_address, ray_actors=ray_actors)
     _finish(outcome, f"\nproject: {project} (storyboard, store, reports)")
 
 
@@ -77,9 +89,11 @@ def make(request: str, output: str, project: str | None, report: str | None, wor
 @click.argument("storyboard", type=click.Path(dir_okay=False))
 @render_options
 def render(storyboard: str, output: str, project: str | None, report: str | None,
-           workers: int, animator: str, title: bool, audio: str | None) -> None:
+           workers: int, animator: str, title: bool, audio: str | None, executor: str | None,
+           ray_address: str | None, ray_actors: int | None) -> None:
     """Render a STORYBOARD JSON file into a film."""
     board = api.load(storyboard)
     outcome = api.render(board, output, project=project, report=report, workers=workers,
-                         animator=animator, title=title, audio=audio)
+                         animator=animator, title=title, audio=audio, executor=executor,
+                         ray_address=ray_address, ray_actors=ray_actors)
     _finish(outcome, f"\nproject: {project or api.default_project(Path(output))}")

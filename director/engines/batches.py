@@ -20,10 +20,10 @@ import networkx as nx
 import numpy as np
 
 from animator.base import Animator, ClipRequest, Frame, FrameRequest, InbetweenRequest
+from director.artifacts import ArtifactStore
 from director.policy import Batch, JobResult, error_message
 from director.schedule import FRAME_KINDS, FilmPayload, Job, ScheduleConfig, ShotPayload
 from director.segments import ShotSegments, write_shot_segments
-from director.store import Store
 from storyboard.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ def call_animator(animator: Animator, kind: str, requests: Sequence[Request]
 class BatchRunner:
     """Runs batches of one graph's jobs against a store, calling the animator by ``call``."""
 
-    def __init__(self, graph: nx.DiGraph, store: Store, call: AnimatorCall) -> None:
+    def __init__(self, graph: nx.DiGraph, store: ArtifactStore, call: AnimatorCall) -> None:
         self.graph, self.store, self.call = graph, store, call
         self.jobs: dict[str, Job] = {n: d["job"] for n, d in graph.nodes(data=True)}
 

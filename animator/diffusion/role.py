@@ -1,0 +1,107 @@
+"""The role interface: one part of the diffusion backend, usually one diffusers pipeline.
+
+Every role has a ``name`` (one of ``animator.base.ROLES``), a :meth:`Role.fingerprint`
+(what decides its pixels; a job's key holds only the fingerprint of the role that makes
+it), a one-line :meth:`Role.describe` for the render report and :meth:`Role.models` for
+``director models``. A role is called like a pipeline (``role(requests)``); the call
+signature depends on the role:
+
+    reference  (Sequence[ReferenceRequest]) -> list[Frame]
+    keyframe   (Sequence[FrameRequest], references: Mapping[str, Frame] | None) -> list[Frame]
+    inbetween  (Sequence[InbetweenRequest]) -> list[list[Frame]]
+    clip       (Sequence[ClipRequest]) -> list[list[Frame]]
+
+:class:`PipelineRole` is the base of the roles that run a pipeline: the model is resolved
+(found on disk, fingerprinted) when the role is built, and loaded on its first call, once
+per process (``loading.load_pipeline``); :meth:`PipelineRole.generators` gives one fresh
+CPU ``torch.Generator`` per request, seeded from the request's seed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from animator.diffusion.config import RoleConfig
+from animator.diffusion.images import native_side
+from animator.diffusion.loading import (
+    LoadedPipeline,
+    ResolvedModel,
+    library_versions,
+    load_pipeline,
+    scheduler_config,
+)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where and how pipelines run (``Runtime`` resolved): shared by every role."""
+
+    device: str
+    dtype: str
+    memory: str
+
+    @property
+    def device_type(self) -> str:
+        """``cpu`` or ``cuda``: outputs differ between them, not between GPUs."""
+        return self.device.partition(":")[0]
+
+
+class Role:
+    """One part of the backend."""
+
+    name: str = "role"
+
+    def fingerprint(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """One line for the render report: model and method."""
+        raise NotImplementedError
+
+    def models(self) -> list[ResolvedModel]:
+        """The models it reads from disk."""
+        return []
+
+
+class PipelineRole(Role):
+    """A role that runs a diffusers pipeline from a resolved folder."""
+
+    def __init__(self, name: str, config: RoleConfig, resolved: ResolvedModel,
+                 placement: Placement) -> None:
+        self.name, self.config, self.resolved, self.placement = name, config, resolved, placement
+        native, factor = native_side(resolved.folder)
+        self.native = config.native or native or 512
+        """side of the square the model generates best at"""
+        self.multiple = max(config.multiple, factor)
+
+    def pipeline(self) -> LoadedPipeline:
+        """The loaded pipeline (loaded on first use, then shared by every role naming the
+        same folder, dtype, device and memory mode)."""
+        p = self.placement
+        return load_pipeline(self.resolved, role=self.name, dtype=p.dtype, device=p.device,
+                             memory=p.memory)
+
+    @staticmethod
+    def generators(seeds: list[int]) -> list[Any]:
+        """One fresh CPU generator per request, seeded from it: the same seed gives the same
+        noise on every device and in every batch."""
+        import torch
+
+        return [torch.Generator("cpu").manual_seed(seed) for seed in seeds]
+
+    def fingerprint(self) -> dict[str, Any]:
+        c, p = self.config, self.placement
+        return {
+            **self.resolved.fingerprint(),
+            "dtype": p.dtype, "device": p.device_type,
+            "scheduler": scheduler_config(self.resolved.folder),
+            "steps": c.steps, "guidance": c.guidance, "size": [self.native, self.multiple],
+            "options": dict(c.call_options), "versions": library_versions(),
+        }
+
+    def describe(self) -> str:
+        return f"{self.resolved.model} ({self.resolved.pipeline_class})"
+
+    def models(self) -> list[ResolvedModel]:
+        return [self.resolved]
