@@ -30,6 +30,9 @@ Frame = np.ndarray
 
 ROLES: tuple[str, ...] = ("reference", "keyframe", "inbetween", "clip")
 """The parts of a backend, one per kind of call: references, keyframes, inbetweens, clips."""
+KIND_ROLES: dict[str, str] = {"reference": "reference", "keyframe": "keyframe",
+                              "interpolate": "inbetween", "clip": "clip"}
+"""job kind (``director.schedule``) -> the role that makes its artifacts"""
 
 
 class _Request(BaseModel):
@@ -152,7 +155,7 @@ class Capabilities(BaseModel):
         default_factory=dict, description="requests per call by job kind (keyframe, "
         "interpolate, clip) where it differs from batch_size: video pipelines take one")
     model_roles: tuple[str, ...] = Field(
-        (), description="roles (ROLE_OF_KIND values) that load a model: their ready jobs "
+        (), description="roles (KIND_ROLES values) that load a model: their ready jobs "
                         "are grouped, so a run does not swap models back and forth")
     one_model_at_a_time: bool = Field(
         False, description="only one role's model may be on the device at once (model "
@@ -171,12 +174,6 @@ class Capabilities(BaseModel):
             raise ValueError(f"max_inbetweens {self.max_inbetweens} is more than the "
                              f"{counts[-1]} frames of a call hold between their two ends")
         return self
-
-
-ROLE_OF_KIND: dict[str, str] = {"reference": "reference", "keyframe": "keyframe",
-                                 "interpolate": "inbetween", "clip": "clip"}
-"""The role of a backend that makes each kind of frame job (NUWA-XL's levels: keyframes,
-then in-betweens, then clips), in the order a run loads their models."""
 
 
 class RoleUsage(BaseModel):

@@ -83,7 +83,7 @@ def execute(graph: nx.DiGraph, animator: Animator, store: ArtifactStore | Any, *
         policy.on_result = advance
         engine.run(policy)
     result = policy.report(time.perf_counter() - start)
-    result.roles = role_stats(policy.stats, usage, animator.usage(), _describe(animator))
+    result.roles = role_stats(policy.stats, usage, animator.usage())
     result.executor = executor
     result.nodes = engine.nodes
     if output is not None and policy.film is not None and store.has(policy.film.key):
@@ -94,12 +94,6 @@ def execute(graph: nx.DiGraph, animator: Animator, store: ArtifactStore | Any, *
     if report is not None:
         result.write(report)
     return result
-
-
-def _describe(animator: Animator) -> dict[str, str]:
-    """Each role's model, where the backend says (``describe``)."""
-    describe = getattr(animator, "describe", None)
-    return describe() if callable(describe) else {}
 
 
 def _engine(animator: Animator, workers: int, executor: str, ray_address: str,

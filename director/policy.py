@@ -18,7 +18,7 @@ workers. A job whose result carries an error becomes a :class:`director.report.F
 its children never become ready, every job that does not depend on it still runs.
 
 One GPU, many models: the kinds whose role loads a model (``Capabilities.model_roles``;
-``animator.base.ROLE_OF_KIND``) are grouped. While the role last started has ready jobs,
+``animator.base.KIND_ROLES``) are grouped. While the role last started has ready jobs,
 only its jobs (and jobs of kinds without a model: shots, the film, a blend) are taken;
 when it has none, the next role in NUWA-XL order (reference, keyframe, inbetween, clip)
 with ready jobs starts. So every ready keyframe job runs before the in-between model is
@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from animator.base import ROLE_OF_KIND, Capabilities
+from animator.base import KIND_ROLES, ROLES, Capabilities
 from director.artifacts import ArtifactStore
 from director.report import Failure, JobCounts, KindStats, RenderReport
 from director.schedule import FRAME_KINDS, KINDS, Job, depth
@@ -134,7 +134,7 @@ class Policy:
         heapq.heappush(self._ready[job.kind], (job.level, self._rank[node], node))
 
     def _model_role(self, kind: str) -> str | None:
-        role = ROLE_OF_KIND.get(kind)
+        role = KIND_ROLES.get(kind)
         return role if role in self._model_roles else None
 
     def _startable(self) -> list[str]:
@@ -149,7 +149,7 @@ class Policy:
         busy = [r for r, n in self._out_by_role.items() if n > 0]
         if self.capabilities.one_model_at_a_time and busy:
             return free
-        role = next(r for r in ROLE_OF_KIND.values() if r in waiting)
+        role = next(r for r in ROLES if r in waiting)
         return [*free, waiting[role]]
 
     @property

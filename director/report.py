@@ -47,7 +47,6 @@ class RoleStats(BaseModel):
     """One role of the animator in this run (``Animator.usage``, as the difference over
     the run; ``peak_gpu_mb`` is the highest during one of its calls in this process)."""
 
-    model: str = Field("", description="what the role runs (Animator.describe)")
     jobs: int = Field(0, description="jobs of its kind run in this run")
     loads: int = Field(0, description="models loaded for it in this run")
     load_seconds: float = 0.0
@@ -56,19 +55,19 @@ class RoleStats(BaseModel):
     peak_gpu_mb: float | None = Field(None, description="None where torch reports none")
 
 
-def role_stats(kind_stats: dict[str, KindStats], before: dict, after: dict,
-               models: dict[str, str]) -> dict[str, RoleStats]:
+def role_stats(kind_stats: dict[str, KindStats], before: dict,
+               after: dict) -> dict[str, RoleStats]:
     """The per-role figures of a run from ``Animator.usage()`` taken ``before`` and
     ``after`` it (role -> RoleUsage) and the jobs run by kind."""
-    from animator.base import ROLE_OF_KIND, RoleUsage
+    from animator.base import KIND_ROLES, RoleUsage
 
     roles: dict[str, RoleStats] = {}
     for role, now in after.items():
         then = before.get(role, RoleUsage())
-        jobs = sum(s.run for kind, s in kind_stats.items() if ROLE_OF_KIND.get(kind) == role)
+        jobs = sum(s.run for kind, s in kind_stats.items() if KIND_ROLES.get(kind) == role)
         peak = now.peak_gpu_bytes
         roles[role] = RoleStats(
-            model=models.get(role, ""), jobs=jobs, loads=now.loads - then.loads,
+            jobs=jobs, loads=now.loads - then.loads,
             load_seconds=round(now.load_seconds - then.load_seconds, 3),
             calls=now.calls - then.calls,
             device_seconds=round(now.device_seconds - then.device_seconds, 3),
@@ -96,8 +95,8 @@ class RenderReport(BaseModel):
     output: str | None = Field(description="the film: the output path, else its store file")
     failures: list[Failure] = Field(default_factory=list)
     roles: dict[str, RoleStats] = Field(
-        default_factory=dict, description="per role of the animator: its model, jobs, "
-        "model loads and seconds, device seconds, peak GPU memory ({} without models)")
+        default_factory=dict, description="per role of the animator: jobs, model loads "
+        "and seconds, pipeline calls, device seconds, peak GPU memory ({} without models)")
     executor: str = Field("local", description="'local' or 'ray'")
     nodes: dict[str, NodeStats] = Field(default_factory=dict,
                                         description="Ray executor: by node address")

@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 from animators import SolidAnimator, small_storyboard
 
-from animator.base import ROLE_OF_KIND, Capabilities, Interrupted, RoleUsage
+from animator.base import KIND_ROLES, Capabilities, Interrupted, RoleUsage
 from director.execute import execute
 from director.schedule import schedule
 from director.store import Store
@@ -40,7 +40,7 @@ class OneDeviceAnimator(SolidAnimator):
             one_model_at_a_time=self.one_at_a_time)
 
     def _call(self, kind: str, size: int) -> None:
-        role = ROLE_OF_KIND[kind]
+        role = KIND_ROLES[kind]
         with self.device:
             if self.resident != role:
                 self.loads[role] += 1
