@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -86,6 +87,29 @@ def test_a_new_page_shows_the_project_and_its_chat(made):
     assert [m["role"] for m in shown["chat"]] == ["user", "assistant"]
     assert shown["film"][0] == root / "studio" / "films" / "v0001.mp4"
     assert shown["polling"] is False
+
+
+def test_a_project_made_by_the_command_line_is_rendered_here_reusing_everything(tmp_path):
+    film = tmp_path / "fox.mp4"
+    api.make(REQUEST, film, progress=False)
+    handlers = Handlers(Workspace(tmp_path / "fox.director"))
+    shown = handlers.load()
+    assert shown["film"] == (None, None) and shown["render_button"] is True
+    assert shown["film_label"] == "Film: v1 is not rendered here yet"
+    done = finish(handlers, handlers.render_latest())
+    assert done["notice"].startswith("Rendered v1 (the storyboard is unchanged):")
+    assert "every job reused" in done["notice"]
+    assert done["film"][0].read_bytes() == film.read_bytes()
+    assert done["render_button"] is False
+
+
+def test_a_broken_newest_version_is_shown_to_fix_and_nothing_is_lost(project):
+    broken = project / "storyboards" / "v0001.json"
+    broken.write_text(broken.read_text().replace('"fps": 24', '"fps": "fast"'))
+    shown = Handlers(Workspace(project)).load()
+    assert "format.fps" in shown["error"]
+    assert shown["editor"] == broken.read_text()
+    assert len(shown["chat"]) == 2 and shown["versions"][0][0][1] == 1
 
 
 def test_an_invalid_edit_names_its_json_path_and_saves_nothing(project):
@@ -233,6 +257,21 @@ def test_without_gradio_the_command_says_how_to_install_it(tmp_path):
     assert done.stderr.strip().splitlines() == [
         "error: the studio needs Gradio, which is not installed:"
         " pip install -c constraints.txt -e '.[studio]'"]
+    assert not (tmp_path / "p").exists()
+
+
+def test_share_warns_and_a_busy_port_is_one_line_before_gradio_starts(tmp_path):
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-c", "from director.cli import main; main()", "studio",
+             "--project", str(tmp_path / "p"), "--port", str(port), "--share"],
+            capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    warning, error = done.stderr.strip().splitlines()
+    assert warning.startswith("warning: --share publishes this studio on a public")
+    assert error.startswith(f"error: cannot listen on 127.0.0.1:{port}: ")
+    assert error.endswith("choose another with --port")
     assert not (tmp_path / "p").exists()
 
 

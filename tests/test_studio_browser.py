@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -84,6 +85,7 @@ def test_make_watch_revise_edit_and_restore_in_chromium(studio, tmp_path):
             # 1. the first message plans and renders a film; it loads and plays
             page.locator("#request textarea").fill(REQUEST)
             page.locator("#send").click()
+            expect(page.locator("#progress")).to_contain_text(re.compile("planning|jobs"))
             expect(page.locator("#chat")).to_contain_text("as v1 and rendered it",
                                                           timeout=90_000)
             page.wait_for_function(f"{VIDEO} && {VIDEO}.readyState >= 2", timeout=30_000)
@@ -98,6 +100,9 @@ def test_make_watch_revise_edit_and_restore_in_chromium(studio, tmp_path):
             first_film = _attribute(page, "#film video", "src")
             first_sheet = _attribute(page, "#sheet img", "src")
             expect(page.locator("#versions input[type=radio]")).to_have_count(1)
+            page.get_by_role("tab", name="Render report").click()
+            expect(page.locator("#report table")).to_contain_text("keyframe")
+            page.get_by_role("tab", name="Versions").click()
 
             # 2. a revision by chat: a new version, a new film, a new sheet
             page.locator("#request textarea").fill("make the fox white")

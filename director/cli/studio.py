@@ -34,12 +34,6 @@ def studio(project: str, host: str, port: int, animator: str, llm: str | None, w
     """Serve the studio: chat, player, contact sheet, storyboard editor and versions."""
     if importlib.util.find_spec("gradio") is None:
         raise UserError(f"the studio needs Gradio, which is not installed: {INSTALL}")
-    _check_port(host, port)
-    from director.studio.app import serve
-    from director.studio.settings import Settings
-    from director.studio.workspace import Workspace
-
-    workspace = Workspace(project, Settings(animator=animator, llm=llm, workers=workers))
     if share:
         click.echo("warning: --share publishes this studio on a public gradio.live link"
                    " through Gradio's servers: anyone with the link can use it and read the"
@@ -47,7 +41,14 @@ def studio(project: str, host: str, port: int, animator: str, llm: str | None, w
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: listening on {host}: other machines can reach this studio",
                    err=True)
-    click.echo(f"studio for {workspace.root} on http://{host}:{port} (Ctrl+C stops it)")
+    _check_port(host, port)
+    from director.studio.app import serve
+    from director.studio.settings import Settings
+    from director.studio.workspace import Workspace
+
+    workspace = Workspace(project, Settings(animator=animator, llm=llm, workers=workers))
+    click.echo(f"starting the studio for {workspace.root} on http://{host}:{port}"
+               f" (Ctrl+C stops it)")
     serve(workspace, host=host, port=port, share=share)
 
 

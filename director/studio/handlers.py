@@ -11,7 +11,7 @@ from typing import Any
 
 from director.execute import RenderReport
 from director.studio import views
-from director.studio.workspace import Workspace
+from director.studio.workspace import Current, Workspace
 from storyboard import to_json
 from storyboard.errors import UserError
 
@@ -39,10 +39,13 @@ class Handlers:
     def refresh(self) -> Update:
         """Every part from the project folder as it is now."""
         ws = self.workspace
-        current = ws.current()
+        try:
+            current, problem = ws.current(), None
+        except UserError as error:  # the newest version was broken on disk
+            current, problem = Current(ws.latest_version(), None, None, None, None, None), error
         versions = ws.versions()
         report = self._latest_report()
-        return {
+        update = {
             "chat": ws.transcript.messages(),
             "film": (current.film, current.subtitles),
             "film_label": _film_label(current),
@@ -58,6 +61,9 @@ class Handlers:
             "polling": False,
             "watching": None,
         }
+        if problem is not None:  # show it, and its text to fix and apply
+            update.update(_failed(problem), editor=ws.latest_text())
+        return update
 
     # -- actions -------------------------------------------------------------------------------
     def send(self, message: str) -> Update:

@@ -107,6 +107,11 @@ class Workspace:
         path = self.project.latest_path()
         return _number(path) if path else None
 
+    def latest_text(self) -> str:
+        """The newest version's file as it is (to fix by hand when it does not load)."""
+        path = self.project.latest_path()
+        return path.read_text(encoding="utf-8", errors="replace") if path else ""
+
     def storyboard(self, version: int) -> Storyboard:
         """A saved version, or UserError when there is none by that number."""
         path = self.project.storyboards / f"v{version:04d}.json"
