@@ -22,6 +22,7 @@ between denoising steps (``Placement.guard``) and is counted in the role's
 
 from __future__ import annotations
 
+import inspect
 import threading
 import time
 from dataclasses import dataclass, field
@@ -114,7 +115,7 @@ class PipelineRole(Role):
             torch.cuda.reset_peak_memory_stats(self.placement.device)
         start = time.perf_counter()
         try:
-            return pipe(**kwargs, callback_on_step_end=self.placement.guard.callback())
+            return pipe(**kwargs, **self._step_check(pipe))
         finally:
             seconds = time.perf_counter() - start
             peak = torch.cuda.max_memory_allocated(self.placement.device) if cuda else None
@@ -124,6 +125,19 @@ class PipelineRole(Role):
                 usage.device_seconds += seconds
                 if peak is not None:
                     usage.peak_gpu_bytes = max(usage.peak_gpu_bytes or 0, peak)
+
+    def _step_check(self, pipe: Any) -> dict[str, Any]:
+        """The argument that checks for an interrupt after every step: diffusers'
+        ``callback_on_step_end``, or the older ``callback`` of pipelines such as GLIGEN."""
+        step_end = self.placement.guard.callback()
+        parameters = inspect.signature(pipe.__call__).parameters
+        if "callback_on_step_end" in parameters:
+            return {"callback_on_step_end": step_end}
+        if "callback" in parameters:
+            return {"callback": lambda step, timestep, latents: step_end(pipe, step, timestep,
+                                                                        {}),
+                    "callback_steps": 1}
+        return {}
 
     def usage(self) -> RoleUsage:
         """What it has used in this process so far."""
