@@ -233,13 +233,9 @@ def min_shot_seconds(times: Sequence[float], fps: int) -> float:
 def frame_counts(durations: Sequence[float], fps: int) -> list[int]:
     """The frames each shot of ``durations`` gets in a film, the round-off carried from
     shot to shot exactly as the storyboard counts them (``storyboard.timing``)."""
-    from types import SimpleNamespace
-
     from storyboard.timing import shot_frame_counts
 
-    shots = [(None, SimpleNamespace(duration=d)) for d in durations]
-    film = SimpleNamespace(format=SimpleNamespace(fps=fps), iter_shots=lambda: iter(shots))
-    return shot_frame_counts(film)
+    return shot_frame_counts(durations, fps)
 
 
 def transition_seconds(wanted: float, frames: Sequence[int], seconds: Sequence[float],

@@ -55,9 +55,10 @@ from animator.base import (
     FrameRequest,
     InbetweenRequest,
 )
+from storyboard.daytime import phase_of
 from storyboard.fonts import fit_text, font
 
-CODE_VERSION = "5"
+CODE_VERSION = "6"  # 6: fallback fonts; the time-of-day words of storyboard.daytime
 """Bump when a change to this file changes the pixels it draws."""
 
 RGB = tuple[float, float, float]
@@ -132,11 +133,12 @@ def look_of(setting: str, time_of_day: str) -> Look:
     setting, when = setting.lower(), time_of_day.lower()
     scenery = next((k for k, words in SCENERY_WORDS.items() if _has(setting, words)), "plain")
     snow = _has(setting, SNOW_WORDS) or _has(when, ("winter",))
-    if _has(when, ("night", "midnight", "dark")) or _has(setting, ("at night", "moonlit")):
+    named = phase_of(when)  # evening is drawn as dusk, morning as day
+    if named == "night" or _has(setting, ("at night", "moonlit")):
         phase, top, horizon, light = "night", (8, 12, 36), (34, 46, 88), (0.34, 0.38, 0.58)
-    elif _has(when, ("dusk", "sunset", "evening", "twilight")):
+    elif named in ("dusk", "evening"):
         phase, top, horizon, light = "dusk", (58, 56, 118), (252, 148, 86), (0.84, 0.64, 0.56)
-    elif _has(when, ("dawn", "sunrise", "daybreak", "first light")):
+    elif named == "dawn":
         phase, top, horizon, light = "dawn", (118, 148, 204), (255, 192, 160), (0.94, 0.84, 0.8)
     else:
         phase, top, horizon, light = "day", (66, 132, 214), (184, 216, 242), (1.0, 1.0, 1.0)

@@ -19,11 +19,12 @@ from director.progress import ProgressListener
 from director.report import RenderReport
 from director.session import Revision, Session, Turn, remember_film
 from storyboard import Storyboard, diff, json_schema, load, save, validate
+from storyboard.errors import UserError
 
 __all__ = [
-    "check_render_target", "default_project", "diff", "history", "json_schema", "load",
-    "make", "plan", "plan_with_notes", "redo", "render", "restore", "revise", "save", "sheet",
-    "undo", "validate",
+    "check_render_target", "default_project", "diff", "evaluate", "history", "json_schema",
+    "load", "make", "plan", "plan_with_notes", "redo", "render", "restore", "revise", "save",
+    "sheet", "undo", "validate",
 ]
 
 
@@ -62,23 +63,29 @@ def default_project(output: str | os.PathLike) -> Path:
 def check_render_target(output: str | os.PathLike, *, project: str | os.PathLike | None = None,
                         audio: str | os.PathLike | None = None, animator: str = "animatic",
                         report: str | os.PathLike | None = None) -> Path:
-    """Cheap checks before any work is done: an .mp4 name, folders that can be written, an
-    audio file that exists, a known animator. Returns the output path; UserError if not."""
+    """Cheap checks before any work is done, creating nothing: an .mp4 name, folders that
+    can be written, an audio file that decodes, a known animator. Returns the output path;
+    UserError if not."""
     from animator.registry import available
-    from storyboard.errors import UserError
-    from storyboard.io import writable_dir
+    from director.audio import check_audio
+    from storyboard.io import check_creatable_dir
 
     output = Path(output)
+    if output.name.lower() == ".mp4":
+        raise UserError(f"the film needs a name before .mp4, e.g. -o film.mp4; got"
+                        f" {str(output)!r}")
     if output.suffix.lower() != ".mp4":
-        raise UserError(f"the film must be an .mp4 file; got {str(output)!r}")
-    if audio is not None and not Path(audio).is_file():
-        raise UserError(f"no such audio file: {str(audio)!r}")
+        raise UserError(f"the film must be an .mp4 file, e.g. -o film.mp4; got {str(output)!r}")
+    if output.is_dir():
+        raise UserError(f"cannot write the film as {str(output)!r}: it is a folder")
     if animator not in available():
         raise UserError(f"unknown animator {animator!r}: choose one of {', '.join(available())}")
-    writable_dir(output.parent)
-    writable_dir(project if project is not None else default_project(output))
+    check_creatable_dir(output.parent)
+    check_creatable_dir(project if project is not None else default_project(output))
     if report is not None:
-        writable_dir(Path(report).parent)
+        check_creatable_dir(Path(report).parent)
+    if audio is not None:
+        check_audio(audio)
     return output
 
 
@@ -114,9 +121,13 @@ def render(storyboard: Storyboard, output: str | os.PathLike = "film.mp4", *,
     result = execute(graph, backend, folder, workers=workers, progress=progress,
                      output=output, report=report, executor=settings.executor,
                      ray_address=settings.ray_address, ray_actors=settings.ray_actors)
-    remember_film(folder, output, {"workers": workers, "animator": animator, "title": title,
-                                   "audio": audio, "executor": executor,
-                                   "ray_address": ray_address, "ray_actors": ray_actors})
+    try:
+        remember_film(folder, output, {"workers": workers, "animator": animator,
+                                       "title": title, "audio": audio, "executor": executor,
+                                       "ray_address": ray_address, "ray_actors": ray_actors})
+    except UserError:
+        if result.ok:
+            raise  # else the failed jobs' summary says more (a full disk fails both)
     return result
 
 
@@ -124,24 +135,30 @@ def make(request: str, output: str | os.PathLike = "film.mp4", *,
          project: str | os.PathLike | None = None, llm: str | None = None,
          llm_timeout: float | None = None, seed: int = 0,
          on_plan: Callable[[PlanResult], None] | None = None,
-         **render_options) -> RenderReport:
-    """Plan a film from a plain-language request, then :func:`render` it. The output is
-    checked before planning; ``on_plan`` sees the plan (storyboard and planner notes)
-    before rendering starts."""
+         report: str | os.PathLike | None = None, workers: int = 2,
+         animator: str = "animatic", title: bool = True,
+         audio: str | os.PathLike | None = None, progress: bool | ProgressListener = True,
+         executor: str | None = None, ray_address: str | None = None,
+         ray_actors: int | None = None) -> RenderReport:
+    """Plan a film from a plain-language request, then :func:`render` it. The output, the
+    folders, the audio and the execution settings are checked before planning (nothing is
+    created until the plan is made); ``on_plan`` sees the plan (storyboard and planner
+    notes) before rendering starts."""
     from director.execution_settings import resolve_execution
 
     project = project if project is not None else default_project(output)
-    check_render_target(output, project=project, audio=render_options.get("audio"),
-                        animator=render_options.get("animator", "animatic"),
-                        report=render_options.get("report"))
-    resolve_execution(project, executor=render_options.get("executor"),
-                      ray_address=render_options.get("ray_address"),
-                      ray_actors=render_options.get("ray_actors"))
+    check_render_target(output, project=project, audio=audio, animator=animator,
+                        report=report)
+    resolve_execution(project, executor=executor, ray_address=ray_address,
+                      ray_actors=ray_actors)
     planned = plan_with_notes(request, llm=llm, seed=seed, llm_timeout=llm_timeout,
                               project=project)
     if on_plan is not None:
         on_plan(planned)
-    return render(planned.storyboard, output, project=project, **render_options)
+    return render(planned.storyboard, output, project=project, report=report,
+                  workers=workers, animator=animator, title=title, audio=audio,
+                  progress=progress, executor=executor, ray_address=ray_address,
+                  ray_actors=ray_actors)
 
 
 # -- revising a film ---------------------------------------------------------------------
@@ -183,3 +200,44 @@ def restore(project: str | os.PathLike, version: int, *, render: bool = True,
     """Go back to storyboard version ``version`` (a new version equal to it; re-makes
     nothing already stored)."""
     return Session(project, render=render, **render_options).restore(version)
+
+
+# -- measuring a film -----------------------------------------------------------------------
+
+
+def evaluate(film: str | os.PathLike, *, storyboard: Storyboard | str | os.PathLike | None = None,
+             project: str | os.PathLike | None = None,
+             clip_model: str | os.PathLike | None = None,
+             reference: str | os.PathLike | None = None, stride: int | None = None,
+             output: str | os.PathLike | None = None, html: str | os.PathLike | None = None,
+             fvd_model: str | os.PathLike | None = None):
+    """Measure a film (``director.evaluate``): frame consistency, CLIPSIM, entity
+    consistency, layout adherence and PSNR/SSIM, offline. The storyboard (a document, a
+    file, or the latest version in ``project``) gives the shots, prompts and boxes; without
+    one only the figures that need none are measured. ``clip_model``: a folder or a Hugging
+    Face id in the local cache (default ``openai/clip-vit-base-patch32``). Writes the JSON
+    report to ``output`` and the HTML page to ``html`` when given; returns the report.
+    ``fvd_model``: an I3D checkpoint (.safetensors) for FVD against ``reference``."""
+    from director.evaluate import evaluate as measure
+    from storyboard.errors import UserError
+
+    name = None
+    if storyboard is not None and project is not None:
+        raise UserError("give the storyboard or the project it is in, not both")
+    if project is not None:
+        from director.project import Project
+
+        if not Path(project).is_dir():
+            raise UserError(f"no such project folder: {str(project)!r}")
+        folder = Project(project)
+        latest = folder.latest_path()
+        if latest is None:
+            raise UserError(f"the project {str(project)!r} holds no storyboard yet")
+        storyboard, name = load(latest), str(latest)
+    elif storyboard is not None and not isinstance(storyboard, Storyboard):
+        storyboard, name = load(storyboard), str(storyboard)
+    elif storyboard is not None:
+        name = storyboard.title
+    return measure(film, storyboard=storyboard, storyboard_name=name, clip_model=clip_model,
+                   reference=reference, stride=stride, output=output, html=html,
+                   fvd_model=fvd_model)

@@ -38,6 +38,7 @@ back and checked, so a failed assembly never replaces a good film.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import queue
 import re
@@ -53,6 +54,7 @@ import imageio_ffmpeg
 import numpy as np
 from PIL import Image, ImageDraw
 
+from director.audio import prepare_audio
 from director.segments import SegmentLengths, ShotSegments, segment_lengths
 from director.subtitles import Overlay, cue_text, subtitle_overlay
 from director.video import write_clip
@@ -63,8 +65,6 @@ from storyboard.models import Storyboard
 from storyboard.timing import ShotTiming, round_frames, timeline
 
 TITLE_SECONDS = 2.0
-AUDIO_FADE_SECONDS = 2.0
-AUDIO_BITRATE = "160k"
 ENCODE_WORKERS = 2
 """Transitions encoded at once (each is a decoder or two, Python and an encoder: two
 overlap ffmpeg's start-up on a 2-core machine)."""
@@ -102,21 +102,6 @@ def title_frame_count(storyboard: Storyboard, title: bool = True,
                       seconds: float = TITLE_SECONDS) -> int:
     """Frames of the title card (0 without one)."""
     return round_frames(seconds, storyboard.format.fps) if title else 0
-
-
-def fade_factors(spans: Sequence[ShotTiming]) -> list[tuple[int, int]]:
-    """For each shot, (frames fading in at its start, frames fading out at its end)."""
-    result = []
-    for i, span in enumerate(spans):
-        n = span.transition_frames
-        if i == 0:
-            fade_in = n if span.transition in ("fade", "crossfade") else 0
-        else:
-            fade_in = n - n // 2 if span.transition == "fade" else 0
-        after = spans[i + 1] if i + 1 < len(spans) else None
-        fade_out = after.transition_frames // 2 if after and after.transition == "fade" else 0
-        result.append((fade_in, fade_out))
-    return result
 
 
 def subtitle_cues(storyboard: Storyboard, offset: int = 0) -> list[Cue]:
@@ -326,7 +311,6 @@ class _Compositor:
         self.width, self.height = fmt.width, fmt.height
         self.storyboard, self.shots, self.spans, self.lengths = storyboard, shots, spans, lengths
         self.title_frames = title_frames
-        self.fades = fade_factors(spans)
         cues = subtitle_cues(storyboard)
         self.cue_at = _cue_index(cues, spans[-1].end if spans else 0)
         self.overlays: dict[int, Overlay] = {}
@@ -384,7 +368,7 @@ class _Compositor:
             if not span.start <= g < span.end:
                 continue
             k = g - span.start
-            length, (fade_in, fade_out) = self.lengths[i], self.fades[i]
+            length, fade_in, fade_out = self.lengths[i], span.fade_in, span.fade_out
             name = "head" if k < length.head else "tail"
             if length.head <= k < length.head + length.body:  # pragma: no cover
                 raise RuntimeError(f"film frame {g} is in the body of shot {span.shot_id!r}")
@@ -414,31 +398,6 @@ def _cue_index(cues: Sequence[Cue], frames: int) -> list[Cue | None]:
 
 def _to_uint8(buffer: np.ndarray) -> np.ndarray:
     return np.clip(buffer + 0.5, 0, 255).astype(np.uint8)
-
-
-# -- audio -----------------------------------------------------------------------------
-
-def prepare_audio(source: Path, seconds: float, target: Path) -> None:
-    """``source`` looped or cut to ``seconds``, faded out at the end, as AAC in ``target``."""
-    if not source.is_file():
-        raise UserError(f"no such audio file: {str(source)!r}; name an existing audio file"
-                        " or leave out the audio")
-    fade = min(AUDIO_FADE_SECONDS, seconds / 4)
-    command = [
-        imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-hide_banner", "-nostdin", "-v", "error",
-        "-stream_loop", "-1", "-i", str(source), "-map", "0:a:0", "-t", f"{seconds:.6f}",
-        "-af", f"afade=t=out:st={max(0.0, seconds - fade):.6f}:d={fade:.6f}",
-        "-c:a", "aac", "-b:a", AUDIO_BITRATE, "-ac", "2", str(target),
-    ]
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, errors="replace",
-                                timeout=60 + 2 * seconds)
-    except subprocess.TimeoutExpired:
-        raise UserError(f"cannot read audio file {str(source)!r}: decoding it did not finish"
-                        ) from None
-    if result.returncode or not target.is_file() or target.stat().st_size == 0:
-        raise UserError(f"cannot read audio file {str(source)!r}: {_last_line(result.stderr)};"
-                        " use a WAV, MP3, AAC/M4A, OGG or FLAC file with an audio track")
 
 
 # -- the film --------------------------------------------------------------------------
@@ -551,8 +510,10 @@ def _concatenate(files: Sequence[Path], audio: Path | None, listing: Path, targe
     result = subprocess.run(command, capture_output=True, text=True, errors="replace",
                             timeout=600)
     if result.returncode:
-        raise UserError(f"cannot join the film's pieces: {_last_line(result.stderr)};"
-                        " render the shots again")
+        reason = _last_line(result.stderr)  # the shots' bodies were checked: not theirs
+        advice = ("free some disk space and run again" if os.strerror(errno.ENOSPC) in reason
+                  else "run again to resume")
+        raise UserError(f"cannot join the film's pieces: {reason}; {advice}")
 
 
 def decode_check(path: str | os.PathLike) -> tuple[int, str]:

@@ -17,7 +17,9 @@ that does not depend on it still runs and is stored, and the next run resumes fr
 there. Artifacts are written atomically by the store, so killing the process loses only
 the jobs in flight.
 
-Given a :class:`director.project.Project`, ``execute`` also saves the storyboard as a
+Given a :class:`director.project.Project`, ``execute`` holds it (``Project.lock``: a
+second render of the same project at once refuses with one line), removes the unfinished
+writes of processes that are gone (``Project.sweep``), saves the storyboard as a
 version (when it changed), records the schedule settings (for ``cache gc``) and writes the
 report to ``reports/render-<time>.json``. With ``output``, the film is copied there
 (``director.publish``: atomically, with its ``.srt`` beside it).
@@ -25,8 +27,10 @@ report to ``reports/render-<time>.json``. With ``output``, the film is copied th
 
 from __future__ import annotations
 
+import logging
 import os
 import time
+from contextlib import nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -43,7 +47,10 @@ from director.progress import ProgressListener, run_progress
 from director.publish import publish_film
 from director.report import Failure, JobCounts, KindStats, RenderReport, role_stats
 from director.schedule import ScheduleConfig
+from director.store import Store
 from storyboard.errors import UserError
+
+log = logging.getLogger(__name__)
 
 __all__ = ["Failure", "JobCounts", "KindStats", "RenderReport", "execute"]
 
@@ -72,9 +79,23 @@ def execute(graph: nx.DiGraph, animator: Animator, store: ArtifactStore | Any, *
         raise UserError(f"--workers must be at least 1; got {workers}")
     engine = _engine(animator, workers, executor, ray_address, ray_actors)
     _check_animator(graph, animator)
-    if project is not None:
-        project.record(graph)
+    with project.lock() if project is not None else nullcontext():
+        return _execute(graph, animator, store, project, engine, executor, progress, output,
+                        report)
 
+
+def _execute(graph: nx.DiGraph, animator: Animator, store: ArtifactStore, project,
+             engine: Engine, executor: str, progress: bool | ProgressListener,
+             output: str | os.PathLike | None,
+             report: str | os.PathLike | None) -> RenderReport:
+    """``execute`` once the arguments are checked (and the project held): litter of gone
+    writers swept, the graph recorded, its jobs run, the film published, the report
+    written."""
+    if project is not None:
+        project.sweep()
+        project.record(graph)
+    elif isinstance(store, Store):
+        store.sweep()
     start = time.perf_counter()
     policy = Policy(graph, store, capabilities=animator.capabilities)
     reused = {kind: stats.reused for kind, stats in policy.stats.items()}
@@ -92,7 +113,13 @@ def execute(graph: nx.DiGraph, animator: Animator, store: ArtifactStore | Any, *
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-%f")
         report = project.reports / f"render-{stamp}.json"
     if report is not None:
-        result.write(report)
+        try:
+            result.write(report)
+        except UserError:
+            if result.ok:
+                raise
+            # the failed jobs' summary says more (a full disk fails the report too)
+            log.debug("the report of a failed run was not written", exc_info=True)
     return result
 
 

@@ -194,7 +194,7 @@ class Policy:
             if result.error is not None:
                 self.failures.append(Failure(job=job.id, kind=kind, shot=job.shot,
                                              message=result.error))
-                log.warning("job %s failed: %s", job.id, result.error)
+                log.debug("job %s failed: %s", job.id, result.error)  # the report sums up
                 continue
             self.stats[kind].run += 1
             for child in self.graph.succ[job.id]:

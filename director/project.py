@@ -4,6 +4,7 @@
     DIR/schedules/<digest>.json      animator settings the storyboards were scheduled with
     DIR/store/                       the content-addressed artifact store (director.store)
     DIR/reports/                     render reports (JSON)
+    DIR/.lock                        held by the process rendering it (``Project.lock``)
 
 ``cache gc`` keeps exactly the artifacts that some saved storyboard version reaches under
 some recorded schedule setting (the keys are recomputed by scheduling them again).
@@ -17,15 +18,17 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import networkx as nx
 
 from director.keys import digest
+from director.locks import FolderLock, leased, sweep, token_at_start
 from director.schedule import ScheduleConfig, graph_keys, schedule_config
 from director.store import GcResult, Store
 from storyboard.errors import StoryboardError, UserError
-from storyboard.io import atomic_write_text, load, to_json, writable_dir
+from storyboard.io import atomic_write_text, file_mode, load, to_json, writable_dir
 from storyboard.models import Storyboard
 
 log = logging.getLogger(__name__)
@@ -46,6 +49,14 @@ class Project:
 
     def __repr__(self) -> str:
         return f"Project({str(self.root)!r})"
+
+    @contextmanager
+    def lock(self, *, wait: bool = False) -> Iterator[None]:
+        """Hold the project for the block, so that one process renders it at a time:
+        UserError (one line) when another holds it, or with ``wait`` block until it is
+        free. Re-entrant in the holding thread; the OS releases it if the process dies."""
+        with FolderLock(self.root).hold("project", wait=wait):
+            yield
 
     # -- storyboard versions ---------------------------------------------------------------
     def versions(self) -> list[Path]:
@@ -72,13 +83,17 @@ class Project:
         if latest is not None and _same(latest, storyboard):
             return latest, False
         number = int(_VERSION.match(latest.name).group(1)) + 1 if latest else 1
-        fd, name = tempfile.mkstemp(prefix=".version.", suffix=".part.json",
+        with leased(self.storyboards) as lease:
+            return self._save_version(text, number, lease.token)
+
+    def _save_version(self, text: str, number: int, token: str) -> tuple[Path, bool]:
+        fd, name = tempfile.mkstemp(prefix=f"{token}.version.", suffix=".part.json",
                                     dir=self.storyboards)
         tmp = Path(name)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
-            os.chmod(tmp, 0o644)
+            os.chmod(tmp, file_mode())  # mkstemp makes 0600: follow the umask
             while True:  # claim the next free number; never replace anyone's version
                 target = self.storyboards / f"v{number:04d}.json"
                 try:
@@ -90,6 +105,17 @@ class Project:
             tmp.unlink(missing_ok=True)
         log.info("saved storyboard version %s", target.name)
         return target, True
+
+    def sweep(self) -> int:
+        """Remove the unfinished writes (artifacts, storyboard versions) of processes that
+        are gone; returns how many."""
+        return self.store.sweep() + self._sweep_versions()
+
+    def _sweep_versions(self) -> int:
+        def version_token(name: str) -> str | None:
+            return token_at_start(name) if name.endswith(".part.json") else None
+
+        return sweep(self.storyboards, version_token)
 
     def iter_storyboards(self) -> Iterator[tuple[Path, Storyboard]]:
         """Every saved version that still validates, with its path."""
@@ -136,11 +162,16 @@ class Project:
     def gc(self) -> GcResult:
         """Drop the artifacts that no saved storyboard version reaches. Refuses (UserError)
         when the project records no storyboard version or no schedule setting: then it
-        cannot tell what is reachable, and would otherwise drop everything."""
+        cannot tell what is reachable, and would otherwise drop everything. Holds the
+        project (no render runs meanwhile) and removes gone writers' unfinished writes."""
         if not self.versions() or not self.schedule_configs():
             raise UserError(f"{str(self.root)!r} records no rendered storyboard (storyboards/"
                             f" and schedules/ are empty), so nothing would be kept; gc refused")
-        return self.store.gc(self.reachable_keys())
+        with self.lock():
+            versions = self._sweep_versions()
+            result = self.store.gc(self.reachable_keys())
+        return result.model_copy(update={
+            "unfinished_removed": result.unfinished_removed + versions})
 
 
 def _same(path: Path, storyboard: Storyboard) -> bool:

@@ -4,6 +4,7 @@ the caller asks."""
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -11,6 +12,9 @@ from pydantic import BaseModel, Field
 
 from storyboard.errors import UserError
 from storyboard.io import atomic_write_text, writable_dir
+
+DISK_FULL = os.strerror(errno.ENOSPC)
+"""How a job's message says the disk is full ("No space left on device")."""
 
 
 class KindStats(BaseModel):
@@ -109,17 +113,19 @@ class RenderReport(BaseModel):
         """One line naming the failed jobs (empty when none failed)."""
         if self.ok:
             return ""
+        counts = f"{len(self.failures)} job(s) failed, {self.jobs.failed} not made"
+        if any(DISK_FULL in f.message for f in self.failures):
+            return (f"the disk is full ({DISK_FULL}): {counts}; what finished is kept: free"
+                    f" some space and run again to resume")
         named = "; ".join(f"{f.job} ({f.kind}): {f.message}" for f in self.failures[:3])
         more = f" and {len(self.failures) - 3} more" if len(self.failures) > 3 else ""
-        return (f"{len(self.failures)} job(s) failed, {self.jobs.failed} not made: "
-                f"{named}{more}; what finished is kept, run again to resume")
+        return f"{counts}: {named}{more}; what finished is kept, run again to resume"
 
     def write(self, path: str | os.PathLike) -> Path:
-        """Write the report as indented JSON, atomically."""
+        """Write the report as indented JSON, atomically; UserError when it cannot be."""
         path = Path(path)
         writable_dir(path.parent)
         try:
             return atomic_write_text(path, self.model_dump_json(indent=2) + "\n")
-        except OSError as error:
-            raise UserError(f"cannot write the report to {str(path)!r}:"
-                            f" {error.strerror or error}") from None
+        except UserError as error:
+            raise UserError(f"cannot write the report: {error}") from None

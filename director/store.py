@@ -7,11 +7,15 @@ Layout, inside the project folder::
     store/objects/<key[:2]>/<key>/head.mp4     a shot job's clip segments (H.264; also
                                                body.mp4, tail.mp4: director.segments)
     store/objects/<key[:2]>/<key>/film.mp4     the film job's film (+ film.srt)
-    store/tmp/                                 artifacts being written
+    store/tmp/<token>.<key>.<random>/          artifacts being written
+    store/tmp/<token>.lock                     held by the live process that writes them
 
 An artifact is written whole into a folder under ``store/tmp`` and then renamed into
 place, so it either exists complete or not at all: a crash, a kill or a failing job never
 leaves a half-written artifact where a reader (or the next run) would take it for done.
+Each writing process holds a lease there (``director.locks``): :meth:`Store.sweep` (run by
+every render and by ``gc``) removes the unfinished writes of processes that are gone,
+judged by their lease being free, never by age.
 
 Frames are kept as a standard NumPy ``.npz`` (a zip of ``.npy`` arrays, one member per
 frame, ``f000123`` for frame 123) deflated at level 1: lossless, compact and, measured on
@@ -28,7 +32,6 @@ import logging
 import os
 import shutil
 import tempfile
-import time
 import zipfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -39,16 +42,14 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
+from director.locks import leased, sweep, token_at_start
 from storyboard.errors import UserError
+from storyboard.io import folder_mode
 
 log = logging.getLogger(__name__)
 
 FRAMES = "frames.npz"
 META = "meta.json"
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-STALE_TMP_SECONDS = 3600.0
-"""``gc`` removes unfinished writes older than this (left by a killed process)."""
 
 
 class ArtifactInfo(BaseModel):
@@ -137,24 +138,35 @@ class Store:
         block ends without an exception it becomes the artifact ``key`` (one rename),
         with ``meta`` (plus ``key``, ``created`` and ``files``) as its record."""
         final = self.path(key)
-        work = Path(tempfile.mkdtemp(prefix=f"{key}.", dir=self.tmp))
-        os.chmod(work, 0o777 & ~_UMASK)  # mkdtemp makes 0700; give the usual permissions
-        try:
-            yield work
-            record = {**meta, "key": key,
-                      "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                      "files": sorted(p.name for p in work.iterdir())}
-            (work / META).write_text(json.dumps(record, indent=1), encoding="utf-8")
-            final.parent.mkdir(exist_ok=True)
+        with leased(self.tmp) as lease:
+            work = self._work_folder(lease.token, key)
             try:
-                os.rename(work, final)
-            except OSError:
-                if not final.is_dir():  # another writer won the race: same key, same content
-                    raise
-            log.debug("stored %s %s %s", meta.get("kind"), meta.get("job"), key)
-        finally:
-            if work.exists():
-                shutil.rmtree(work, ignore_errors=True)
+                yield work
+                record = {**meta, "key": key,
+                          "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                          "files": sorted(p.name for p in work.iterdir())}
+                (work / META).write_text(json.dumps(record, indent=1), encoding="utf-8")
+                final.parent.mkdir(exist_ok=True)
+                try:
+                    os.rename(work, final)
+                except OSError:
+                    if not final.is_dir():  # another writer won the race: same content
+                        raise
+                log.debug("stored %s %s %s", meta.get("kind"), meta.get("job"), key)
+            finally:
+                if work.exists():
+                    shutil.rmtree(work, ignore_errors=True)
+
+    def _work_folder(self, token: str, name: str) -> Path:
+        """A new folder in ``tmp`` named after a lease's token (0700 from mkdtemp, then the
+        umask's usual permissions)."""
+        work = Path(tempfile.mkdtemp(prefix=f"{token}.{name}.", dir=self.tmp))
+        os.chmod(work, folder_mode())
+        return work
+
+    def sweep(self) -> int:
+        """Remove the unfinished writes of processes that are gone; returns how many."""
+        return sweep(self.tmp, token_at_start)
 
     def put_frames(self, key: str, frames: Mapping[int, np.ndarray],
                    meta: Mapping[str, Any]) -> Path:
@@ -194,9 +206,9 @@ class Store:
         infos.sort(key=lambda info: (info.created, info.key))
         return infos
 
-    def gc(self, keep: set[str], *, stale_seconds: float = STALE_TMP_SECONDS) -> GcResult:
-        """Remove every artifact whose key is not in ``keep``, and unfinished writes older
-        than ``stale_seconds``."""
+    def gc(self, keep: set[str]) -> GcResult:
+        """Remove every artifact whose key is not in ``keep``, and the unfinished writes of
+        processes that are gone."""
         removed = removed_bytes = kept = 0
         for key in list(self.keys()):
             if key in keep:
@@ -205,23 +217,12 @@ class Store:
             folder = self.path(key)
             removed_bytes += sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
             # rename first so a reader never sees a half-deleted artifact
-            doomed = Path(tempfile.mkdtemp(prefix=f"gc.{key}.", dir=self.tmp))
-            os.rename(folder, doomed / key)
-            shutil.rmtree(doomed, ignore_errors=True)
+            with leased(self.tmp) as lease:
+                doomed = self._work_folder(lease.token, f"gc-{key}")
+                os.rename(folder, doomed / key)
+                shutil.rmtree(doomed, ignore_errors=True)
             removed += 1
             log.debug("gc removed %s", key)
-        unfinished = 0
-        now = time.time()
-        for entry in list(self.tmp.iterdir()):
-            try:
-                age = now - entry.stat().st_mtime
-            except FileNotFoundError:  # a writer renamed it into place meanwhile
-                continue
-            if age > stale_seconds:
-                if entry.is_dir():
-                    shutil.rmtree(entry, ignore_errors=True)
-                else:
-                    entry.unlink(missing_ok=True)
-                unfinished += 1
+        unfinished = self.sweep()
         return GcResult(removed=removed, removed_bytes=removed_bytes, kept=kept,
                         unfinished_removed=unfinished)

@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 
 from storyboard.fonts import font, wrap_text
 
-SUBTITLE_VERSION = 1
+SUBTITLE_VERSION = 2  # 2: characters DejaVu lacks from a fallback font or left out
 """Bump when the drawing below changes what a subtitle looks like (it is part of the shot
 job's key, so the shots re-render with the new look)."""
 

@@ -39,14 +39,13 @@ ENCODER: dict[str, object] = {"codec": "libx264", "preset": PRESET, "crf": CRF,
 other settings are never joined)."""
 
 
-def encoder_options(preset: str = PRESET, crf: int = CRF) -> list[str]:
-    """libx264 output options of a clip (``imageio_ffmpeg.write_frames``'s
-    ``output_params``)."""
-    return ["-preset", preset, "-crf", str(crf), "-bf", str(B_FRAMES)]
+def encoder_options() -> list[str]:
+    """libx264 output options of every clip (``imageio_ffmpeg.write_frames``'s
+    ``output_params``): :data:`ENCODER`, which the job keys hold."""
+    return ["-preset", PRESET, "-crf", str(CRF), "-bf", str(B_FRAMES)]
 
 
-def write_clip(frames: Iterable[np.ndarray], path: str | os.PathLike, fps: int, *,
-               preset: str = PRESET, crf: int = CRF) -> int:
+def write_clip(frames: Iterable[np.ndarray], path: str | os.PathLike, fps: int) -> int:
     """Encode RGB uint8 frames of one size to an H.264/yuv420p MP4 at ``path``; returns
     the frames written. Written to a temporary name beside ``path`` and renamed, so a
     failure never leaves a half-written clip under ``path``."""
@@ -64,7 +63,7 @@ def write_clip(frames: Iterable[np.ndarray], path: str | os.PathLike, fps: int, 
         writer = imageio_ffmpeg.write_frames(
             str(tmp), (width, height), fps=fps, codec="libx264", pix_fmt_in="rgb24",
             pix_fmt_out="yuv420p", macro_block_size=1, quality=None, ffmpeg_log_level="error",
-            output_params=encoder_options(preset, crf),
+            output_params=encoder_options(),
         )
         writer.send(None)  # start ffmpeg
         try:

@@ -1,9 +1,8 @@
-"""The data model of a film: the storyboard document, its validation, timing, diff and
-scene graphs. Knows nothing of LLMs, generated pixels or execution."""
+"""The data model of a film: the storyboard document, its validation, timing and diff.
+Knows nothing of LLMs, generated pixels or execution."""
 
 from storyboard.diff import StoryboardDiff, diff
 from storyboard.errors import Problem, StoryboardError, UserError
-from storyboard.graph import keyframe_graph, shot_graph
 from storyboard.io import atomic_path, atomic_write_text, json_schema, load, save, to_json
 from storyboard.models import (
     Camera,
@@ -24,6 +23,6 @@ __all__ = [
     "Camera", "Entity", "Format", "Keyframe", "Placement", "Problem", "Relation", "Scene",
     "Shot", "ShotTiming", "Storyboard", "StoryboardDiff", "StoryboardError", "Style",
     "UserError", "atomic_path", "atomic_write_text", "diff", "film_frame_count",
-    "json_schema", "keyframe_graph", "load", "round_frames", "save", "shot_graph",
+    "json_schema", "load", "round_frames", "save",
     "timeline", "to_json", "validate",
 ]

@@ -14,17 +14,27 @@ from storyboard.models import Storyboard
 from storyboard.validation import validate
 
 
-def _file_mode() -> int:
-    """The mode a new file gets (0o666 less the umask), read without setting the umask:
-    ``os.umask`` can only read it by changing it for every thread of the process."""
+def current_umask() -> int:
+    """The process's umask, read from ``/proc`` without setting it: ``os.umask`` can only
+    read it by changing it for every thread of the process."""
     try:
         with open("/proc/self/status", encoding="ascii") as status:
             for line in status:
                 if line.startswith("Umask:"):
-                    return 0o666 & ~int(line.split()[1], 8)
+                    return int(line.split()[1], 8)
     except (OSError, ValueError):
         pass
-    return 0o644  # no /proc (not Linux): the usual permissions
+    return 0o022  # no /proc (not Linux): the usual umask
+
+
+def file_mode() -> int:
+    """The mode a new file gets: 0o666 less the umask."""
+    return 0o666 & ~current_umask()
+
+
+def folder_mode() -> int:
+    """The mode a new folder gets: 0o777 less the umask."""
+    return 0o777 & ~current_umask()
 
 
 @contextmanager
@@ -32,10 +42,13 @@ def atomic_path(target: str | os.PathLike):
     """Yield a temporary path beside ``target``; rename it onto ``target`` only if the
     block succeeds, so a half-written file never replaces a good one."""
     target = Path(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".part{target.suffix}",
-                               dir=target.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".part{target.suffix}",
+                                   dir=target.parent)
+    except OSError as error:
+        raise UserError(f"cannot write {str(target)!r}: {error.strerror or error}") from None
     os.close(fd)
-    os.chmod(tmp, _file_mode())  # mkstemp makes 0600; give the usual permissions
+    os.chmod(tmp, file_mode())  # mkstemp makes 0600; give the usual permissions
     try:
         yield Path(tmp)
         os.replace(tmp, target)
@@ -45,9 +58,13 @@ def atomic_path(target: str | os.PathLike):
 
 
 def atomic_write_text(target: str | os.PathLike, text: str) -> Path:
-    """Write text to ``target`` atomically (temporary name, then rename)."""
-    with atomic_path(target) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+    """Write text to ``target`` atomically (temporary name, then rename); UserError when
+    it cannot be written."""
+    try:
+        with atomic_path(target) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UserError(f"cannot write {str(target)!r}: {error.strerror or error}") from None
     return Path(target)
 
 
@@ -60,6 +77,22 @@ def writable_dir(path: str | os.PathLike) -> Path:
         raise UserError(f"cannot create folder {str(path)!r}: {error.strerror}") from None
     if not os.access(path, os.W_OK):
         raise UserError(f"cannot write to folder {str(path)!r}: permission denied")
+    return path
+
+
+def check_creatable_dir(path: str | os.PathLike) -> Path:
+    """Check that ``path`` is, or could be made, a folder this process can write, without
+    creating anything (so a command that fails later leaves no empty folder); UserError
+    if not."""
+    path = Path(path)
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UserError(f"cannot create folder {str(path)!r}: {str(existing)!r} is a file")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        what = "write to" if existing == path else "create"
+        raise UserError(f"cannot {what} folder {str(path)!r}: permission denied")
     return path
 
 
@@ -82,7 +115,7 @@ def read_json(path: str | os.PathLike) -> Any:
     """Parsed JSON from a file, or a UserError saying what is wrong and where."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a BOM, as some editors write, is fine
     except FileNotFoundError:
         raise UserError(f"no such file: {str(path)!r}") from None
     except IsADirectoryError:

@@ -16,6 +16,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from storyboard.checks import cross_reference_problems
+
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 SLUG_DESCRIPTION = "lowercase letters, digits, '-' and '_'; starts with a letter or digit"
 Slug = Annotated[str, Field(pattern=SLUG, max_length=64, description=SLUG_DESCRIPTION)]
@@ -29,15 +31,44 @@ Transition = Literal["cut", "crossfade", "fade"]
 Box = tuple[float, float, float, float]
 
 
+# Longest text of each kind, in characters: far beyond what a film needs, short of what
+# would stall drawing (title card, subtitles, sheet) or a prompt encoder.
+MAX_TITLE = 200
+MAX_NAME = 200
+"""entity names, box phrases, relation predicates, times of day"""
+MAX_SETTING = 500
+MAX_NARRATION = 1000
+MAX_TEXT = 2000
+"""loglines, style prompts, appearances, descriptions, keyframe prompts"""
+
+_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])"
+                      r"|\x9b[0-?]*[ -/]*[@-~]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` without terminal escape sequences and control characters (NUL, ESC, ...);
+    tabs and newlines are kept."""
+    return _CONTROLS.sub("", _ESCAPES.sub("", text))
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _clean_text(cls, value: object) -> object:
+        """Every text field loses its control characters on load."""
+        return clean_text(value) if isinstance(value, str) else value
 
 
 class Style(_Model):
     """The look of the whole film, prepended to every prompt."""
 
-    prompt: str = Field("", description="style words used in every prompt, e.g. 'watercolor'")
-    negative_prompt: str = Field("", description="what no frame should show")
+    prompt: str = Field("", max_length=MAX_TEXT,
+                        description="style words used in every prompt, e.g. 'watercolor'")
+    negative_prompt: str = Field("", max_length=MAX_TEXT,
+                                 description="what no frame should show")
 
 
 class Format(_Model):
@@ -60,13 +91,13 @@ class Entity(_Model):
     """A character, object or place that appears in several shots."""
 
     id: Slug
-    name: str = Field(min_length=1, description="how the story names it")
+    name: str = Field(min_length=1, max_length=MAX_NAME, description="how the story names it")
     kind: EntityKind = "character"
     appearance: str = Field(
-        min_length=1,
+        min_length=1, max_length=MAX_TEXT,
         description="fixed description used verbatim in every prompt that shows the entity",
     )
-    color: str = Field("#888888", description="preview colour as #rrggbb")
+    color: str = Field("#888888", max_length=7, description="preview colour as #rrggbb")
 
     @field_validator("color")
     @classmethod
@@ -79,8 +110,9 @@ class Entity(_Model):
 class Placement(_Model):
     """Where one entity is in a keyframe: a box normalised to the frame (0..1)."""
 
-    entity: str = Field(description="id of an entity of the storyboard")
-    phrase: str = Field("", description="words of the prompt that this box grounds")
+    entity: str = Field(max_length=64, description="id of an entity of the storyboard")
+    phrase: str = Field("", max_length=MAX_NAME,
+                        description="words of the prompt that this box grounds")
     box: Box = Field(description="[x0, y0, x1, y1], each in 0..1, x0 < x1, y0 < y1")
 
     @field_validator("box")
@@ -102,16 +134,17 @@ class Placement(_Model):
 class Relation(_Model):
     """An edge of the scene graph: subject -predicate-> object, both entity ids."""
 
-    subject: str
-    predicate: str = Field(min_length=1, description="e.g. 'on', 'under', 'next to', 'chases'")
-    object: str
+    subject: str = Field(max_length=64, description="id of an entity")
+    predicate: str = Field(min_length=1, max_length=MAX_NAME,
+                           description="e.g. 'on', 'under', 'next to', 'chases'")
+    object: str = Field(max_length=64, description="id of an entity")
 
 
 class Keyframe(_Model):
     """A moment of a shot: its time, its own prompt, its layout and scene graph."""
 
     t: float = Field(ge=0, le=1, description="time within the shot, 0 = first frame, 1 = last")
-    prompt: str = Field(min_length=1, description="what this moment shows")
+    prompt: str = Field(min_length=1, max_length=MAX_TEXT, description="what this moment shows")
     layout: list[Placement] = Field(default_factory=list)
     relations: list[Relation] = Field(default_factory=list)
 
@@ -127,14 +160,15 @@ class Shot(_Model):
     """One continuous take, made of keyframes and the in-betweens that join them."""
 
     id: Slug
-    description: str = ""
+    description: str = Field("", max_length=MAX_TEXT)
     duration: float = Field(gt=0, le=600, description="seconds; rounded to whole frames")
     camera: Camera = Field(default_factory=Camera)
     transition: Transition = Field("cut", description="how the film enters this shot")
     transition_duration: float = Field(
         0.5, ge=0, le=10, description="seconds of a crossfade or fade; ignored for a cut"
     )
-    narration: str = Field("", description="subtitle text shown during the shot")
+    narration: str = Field("", max_length=MAX_NARRATION,
+                           description="subtitle text shown during the shot")
     keyframes: list[Keyframe] = Field(min_length=2)
 
     @field_validator("keyframes")
@@ -194,16 +228,18 @@ class Scene(_Model):
     """Shots that share a setting and a time of day."""
 
     id: Slug
-    setting: str = Field(min_length=1, description="where it happens, e.g. 'a snowy pine forest'")
-    time_of_day: str = Field("day", description="e.g. dawn, day, dusk, night")
+    setting: str = Field(min_length=1, max_length=MAX_SETTING,
+                         description="where it happens, e.g. 'a snowy pine forest'")
+    time_of_day: str = Field("day", max_length=MAX_NAME,
+                             description="e.g. dawn, day, dusk, night")
     shots: list[Shot] = Field(min_length=1)
 
 
 class Storyboard(_Model):
     """The one document passed between the person, the LLM, the scheduler and the editor."""
 
-    title: str = Field(min_length=1)
-    logline: str = ""
+    title: str = Field(min_length=1, max_length=MAX_TITLE)
+    logline: str = Field("", max_length=MAX_TEXT)
     style: Style = Field(default_factory=Style)
     format: Format = Field(default_factory=Format)
     seed: int = Field(0, ge=0, le=2**32 - 1)
@@ -212,8 +248,6 @@ class Storyboard(_Model):
 
     @model_validator(mode="after")
     def _cross_references(self) -> Storyboard:
-        from storyboard.validation import cross_reference_problems  # avoids an import cycle
-
         problems = cross_reference_problems(self)
         if problems:
             raise PydanticCustomError(

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
+from storyboard.daytime import phase_of
 from storyboard.errors import UserError
 from storyboard.fonts import fit_text, font, wrap_text
 from storyboard.io import atomic_path, writable_dir
@@ -82,15 +83,6 @@ SKY_TINTS: dict[str, tuple[str, str, str]] = {
     "day": ("#c4e0f5", "#eef6fb", "#c9d8b8"),
     "neutral": ("#d9dde3", "#f0f1f3", "#d2d1ca"),
 }
-_TIME_WORDS: list[tuple[tuple[str, ...], str]] = [
-    (("night", "midnight", "dark"), "night"),
-    (("dusk", "sunset", "twilight", "golden"), "dusk"),
-    (("evening",), "evening"),
-    (("dawn", "sunrise", "daybreak"), "dawn"),
-    (("morning",), "morning"),
-    (("day", "noon", "afternoon", "midday"), "day"),
-]
-
 # -- pure layout -----------------------------------------------------------------------
 @dataclass(frozen=True)
 class Rect:
@@ -477,11 +469,7 @@ def _background(time_of_day: str, width: int, height: int) -> Image.Image:
 
 def sky_tint(time_of_day: str) -> tuple[str, str, str]:
     """(sky top, horizon, ground) colours for a free-text time of day."""
-    words = time_of_day.lower()
-    for keys, name in _TIME_WORDS:
-        if any(key in words for key in keys):
-            return SKY_TINTS[name]
-    return SKY_TINTS["neutral"]
+    return SKY_TINTS[phase_of(time_of_day) or "neutral"]
 
 
 def _rgb(colour: str | tuple[int, int, int]) -> tuple[int, int, int]:

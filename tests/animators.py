@@ -1,8 +1,10 @@
 """A deterministic test animator: the real Animator interface, solid-colour frames.
 
 Each frame's colour comes from its request (seed, time, shot), so equal requests give
-equal pixels and a test can check which request made a frame. Options inject a delay per
-call (for kill tests and benchmarks) or a failure for chosen requests.
+equal pixels and a test can check which request made a frame. An in-between also carries
+its two end frames: pixels (0, 1) and (0, 2) are the colours at (0, 0) of its first and
+last frame, so a test sees an end frame that is swapped or wrong. Options inject a delay
+per call (for kill tests and benchmarks) or a failure for chosen requests.
 """
 
 from __future__ import annotations
@@ -84,13 +86,25 @@ class SolidAnimator(Animator):
         self._call("interpolate", len(requests))
         for r in requests:
             assert r.first.shape == r.last.shape, "end frames differ in size"
-        return [[self._paint(f) for f in r.frames] for r in requests]
+        return [[_with_ends(self._paint(f), r) for f in r.frames] for r in requests]
 
     def clips(self, requests: Sequence[ClipRequest]) -> list[list[Frame]]:
         if not self.clip_frames:
             return super().clips(requests)
         self._call("clip", len(requests))
         return [[self._paint(f) for f in r.frames] for r in requests]
+
+
+def _with_ends(frame: Frame, request: InbetweenRequest) -> Frame:
+    """``frame`` marked with the colours of the request's end frames (see the module)."""
+    frame[0, 1] = request.first[0, 0]
+    frame[0, 2] = request.last[0, 0]
+    return frame
+
+
+def end_colours(frame: Frame) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The colours of the first and last end frame an in-between was made from."""
+    return tuple(frame[0, 1].tolist()), tuple(frame[0, 2].tolist())
 
 
 class FixedTimeAnimator(SolidAnimator):

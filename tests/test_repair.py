@@ -29,7 +29,7 @@ from agents.repair import (
 )
 from agents.schemas import EntityDraft, PlacementDraft, RelationDraft
 from storyboard import Entity, Format, validate
-from storyboard.timing import shot_frame_counts
+from storyboard.timing import timeline
 
 FMT = Format(width=640, height=360, fps=24)
 
@@ -176,7 +176,7 @@ def test_frame_counts_are_the_storyboards_own():
             {"id": f"s{i}", "duration": d, "keyframes": [{"t": 0, "prompt": "x"},
                                                          {"t": 1, "prompt": "x"}]}
             for i, d in enumerate(durations)]}]})
-    assert frame_counts(durations, 24) == shot_frame_counts(board)
+    assert frame_counts(durations, 24) == [t.frames for t in timeline(board)]
 
 
 def test_a_transition_is_at_most_a_quarter_of_the_shorter_shot_it_joins():

@@ -88,12 +88,24 @@ def make(request: str, output: str, project: str | None, report: str | None, wor
 @click.command()
 @click.argument("storyboard", type=click.Path(dir_okay=False))
 @render_options
+@click.option("--eval", "evaluate", is_flag=True,
+              help="Then measure the film as `director eval` does (default CLIP model):"
+                   " a JSON and an HTML report beside the render report.")
 def render(storyboard: str, output: str, project: str | None, report: str | None,
            workers: int, animator: str, title: bool, audio: str | None, executor: str | None,
-           ray_address: str | None, ray_actors: int | None) -> None:
+           ray_address: str | None, ray_actors: int | None, evaluate: bool) -> None:
     """Render a STORYBOARD JSON file into a film."""
     board = api.load(storyboard)
+    if evaluate:
+        from director.cli.eval import render_eval_paths
+
+        report, eval_json, eval_html = render_eval_paths(output, project, report)
     outcome = api.render(board, output, project=project, report=report, workers=workers,
                          animator=animator, title=title, audio=audio, executor=executor,
                          ray_address=ray_address, ray_actors=ray_actors)
     _finish(outcome, f"\nproject: {project or api.default_project(Path(output))}")
+    if evaluate:
+        from director.cli.eval import show
+
+        show(api.evaluate(outcome.output, storyboard=board, output=eval_json, html=eval_html))
+        click.echo(f"evaluation -> {eval_json}, {eval_html}")
