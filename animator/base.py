@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Frame = np.ndarray
 """One RGB frame: uint8, shape (height, width, 3)."""
@@ -112,6 +112,16 @@ class InbetweenRequest(BaseModel):
     first_t: float | None = None
     last_t: float | None = None
     """times (0..1 of the shot) of ``first`` and ``last``; None when not known"""
+    offsets: tuple[int, ...] = ()
+    """film frames from ``first`` to each in-between, then to ``last`` (one more than
+    ``frames``); () means contiguous: 1, 2, ..., len(frames) + 1"""
+    fps: float = Field(24.0, gt=0)
+    """the film's frame rate (a video model maps it to its own)"""
+
+    def spacing(self) -> tuple[tuple[int, ...], int]:
+        """The in-betweens' offsets from ``first`` and the offset of ``last``."""
+        offsets = self.offsets or tuple(range(1, len(self.frames) + 2))
+        return offsets[:-1], offsets[-1]
 
 
 class ClipRequest(BaseModel):
@@ -122,6 +132,14 @@ class ClipRequest(BaseModel):
     first: Frame | None
     frames: tuple[FrameRequest, ...]
     """one request per frame to make after ``first``, in time order"""
+    offsets: tuple[int, ...] = ()
+    """film frames from ``first`` to each frame to make; () means 1, 2, ..., len(frames)"""
+    fps: float = Field(24.0, gt=0)
+    """the film's frame rate (a video model maps it to its own)"""
+
+    def spacing(self) -> tuple[int, ...]:
+        """The frames' offsets from ``first``."""
+        return self.offsets or tuple(range(1, len(self.frames) + 1))
 
 
 class Capabilities(BaseModel):
@@ -138,6 +156,55 @@ class Capabilities(BaseModel):
         False, description="makes one reference image per entity (reference jobs)")
     keyframe_references: bool = Field(
         False, description="keyframes condition on the references of the entities they show")
+    frame_counts: tuple[int, ...] = Field(
+        (), description="frames one in-between call makes natively, both end frames included "
+                        "(Wan 5, 9, ..., 81: 4k+1); () when any count up to m + 2 is native")
+    sparse: bool = Field(
+        True, description="whether the frames of one in-between call may be evenly spaced "
+                          "with gaps (NUWA-XL's upper levels); False: only contiguous frames")
+
+    batch_sizes: dict[str, int] = Field(
+        default_factory=dict, description="requests per call by job kind (keyframe, "
+        "interpolate, clip) where it differs from batch_size: video pipelines take one")
+    model_roles: tuple[str, ...] = Field(
+        (), description="roles (KIND_ROLES values) that load a model: their ready jobs "
+                        "are grouped, so a run does not swap models back and forth")
+    one_model_at_a_time: bool = Field(
+        False, description="only one role's model may be on the device at once (model "
+                           "offload): jobs of two model roles never run at the same time")
+
+    def batch_size_for(self, kind: str) -> int:
+        """Requests per call for jobs of ``kind``."""
+        return self.batch_sizes.get(kind, self.batch_size)
+
+    @model_validator(mode="after")
+    def _counts_hold_m(self) -> Capabilities:
+        counts = self.frame_counts
+        if counts and (list(counts) != sorted(set(counts)) or counts[0] < 3):
+            raise ValueError(f"frame_counts must increase from at least 3; got {counts}")
+        if counts and self.max_inbetweens > counts[-1] - 2:
+            raise ValueError(f"max_inbetweens {self.max_inbetweens} is more than the "
+                             f"{counts[-1]} frames of a call hold between their two ends")
+        return self
+
+
+class RoleUsage(BaseModel):
+    """What one role has used in this process so far (cumulative; a run reports the
+    difference)."""
+
+    loads: int = 0
+    """models loaded for it"""
+    load_seconds: float = 0.0
+    calls: int = 0
+    """pipeline calls"""
+    device_seconds: float = 0.0
+    """seconds inside pipeline calls"""
+    peak_gpu_bytes: int | None = None
+    """the most GPU memory torch had allocated during one of its calls; None off CUDA"""
+
+
+class Interrupted(RuntimeError):
+    """A call stopped between two denoising steps because the run was interrupted."""
 
 
 @dataclass(frozen=True)
@@ -222,6 +289,16 @@ class Animator(ABC):
         these, so changing a field it does not read (an entity's preview colour, for a
         diffusion backend) makes nothing again. The default, every field, is always safe."""
         return REQUEST_FIELDS
+
+    def usage(self) -> dict[str, RoleUsage]:
+        """Per role, what it has used in this process (models loaded, device time, GPU
+        memory); {} for a backend without models."""
+        return {}
+
+    def interrupt(self) -> None:  # noqa: B027 - optional: most backends need nothing
+        """Ask every call in flight to stop at its next denoising step (it raises
+        :class:`Interrupted`); calls made afterwards run as usual. Ctrl-C and a cancelled
+        run call it. A backend whose calls are short need not do anything."""
 
     def clips(self, requests: Sequence[ClipRequest]) -> list[list[Frame]]:
         """For each request, the frames of its window. Only where ``clip_frames`` > 0."""

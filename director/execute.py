@@ -45,7 +45,7 @@ from director.keys import digest
 from director.policy import Policy
 from director.progress import ProgressListener, run_progress
 from director.publish import publish_film
-from director.report import Failure, JobCounts, KindStats, RenderReport
+from director.report import Failure, JobCounts, KindStats, RenderReport, role_stats
 from director.schedule import ScheduleConfig
 from director.store import Store
 from storyboard.errors import UserError
@@ -97,12 +97,14 @@ def _execute(graph: nx.DiGraph, animator: Animator, store: ArtifactStore, projec
     elif isinstance(store, Store):
         store.sweep()
     start = time.perf_counter()
-    policy = Policy(graph, store, batch_size=animator.capabilities.batch_size)
+    policy = Policy(graph, store, capabilities=animator.capabilities)
     reused = {kind: stats.reused for kind, stats in policy.stats.items()}
+    usage = animator.usage()
     with run_progress(policy.todo(), reused, progress) as advance:
         policy.on_result = advance
         engine.run(policy)
     result = policy.report(time.perf_counter() - start)
+    result.roles = role_stats(policy.stats, usage, animator.usage())
     result.executor = executor
     result.nodes = engine.nodes
     result.animator = {"backend": animator.name, **animator.describe()}

@@ -1,7 +1,7 @@
 """The scheduling policy, shared by every engine: which jobs are needed, the ready queue,
 which batch runs next and the tally of what happened (failure records included).
 
-    policy = Policy(graph, store, batch_size=animator.capabilities.batch_size)
+    policy = Policy(graph, store, capabilities=animator.capabilities)
     while policy.active:                       # an engine's loop, with ``free`` workers
         batch = policy.take(free)              # when policy.has_ready
         results = run(batch)                   # the engine's business
@@ -13,10 +13,18 @@ sinks (the film), or a job that itself runs. So a second run of a finished film 
 nothing but the film's artifact (no frame is read), and a revision runs only what
 changed. The next batch is of the kind whose first ready job comes first (lowest level,
 then topological rank); reference, keyframe, interpolate and clip jobs of one kind are
-taken up to
-``batch_size`` at a time, balanced over the free workers. A job whose result carries an
-error becomes a :class:`director.report.Failure`; its children never become ready, every
-job that does not depend on it still runs.
+taken up to their batch size (``Capabilities.batch_size_for``) at a time, balanced over
+the free workers. A job whose result carries an error becomes a
+:class:`director.report.Failure`; its children never become ready, every job that does
+not depend on it still runs.
+
+One GPU, many models: the kinds whose role loads a model (``Capabilities.model_roles``;
+``animator.base.KIND_ROLES``) are grouped. While the role last started has ready jobs,
+only its jobs (and jobs of kinds without a model: shots, the film, a blend) are taken;
+when it has none, the next role in NUWA-XL order (reference, keyframe, inbetween, clip)
+with ready jobs starts. So every ready keyframe job runs before the in-between model is
+first used. With ``one_model_at_a_time`` (model offload) a role starts only when no job
+of another model role is out, so one model sits on the device at a time.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from animator.base import KIND_ROLES, ROLES, Capabilities
 from director.artifacts import ArtifactStore
 from director.report import Failure, JobCounts, KindStats, RenderReport
 from director.schedule import BATCHED_KINDS, FRAME_KINDS, KINDS, Job, depth
@@ -63,9 +72,16 @@ def error_message(error: BaseException) -> str:
 class Policy:
     """One run of a graph: the needed jobs, the ready queue and the tally."""
 
-    def __init__(self, graph: nx.DiGraph, store: ArtifactStore, *, batch_size: int = 1) -> None:
+    def __init__(self, graph: nx.DiGraph, store: ArtifactStore, *, batch_size: int = 1,
+                 capabilities: Capabilities | None = None) -> None:
         self.graph, self.store = graph, store
-        self.batch_size = max(1, batch_size)
+        self.capabilities = capabilities or Capabilities(max_inbetweens=1,
+                                                         batch_size=max(1, batch_size))
+        self.batch_size = self.capabilities.batch_size
+        self._model_roles = set(self.capabilities.model_roles)
+        self._role: str | None = None
+        """the model role whose jobs were taken last"""
+        self._out_by_role: dict[str, int] = defaultdict(int)
         self.jobs: dict[str, Job] = {n: d["job"] for n, d in graph.nodes(data=True)}
         films = [j for j in self.jobs.values() if j.kind == "film"]
         self.film: Job | None = films[0] if films else None
@@ -118,26 +134,50 @@ class Policy:
         job = self.jobs[node]
         heapq.heappush(self._ready[job.kind], (job.level, self._rank[node], node))
 
+    def _model_role(self, kind: str) -> str | None:
+        role = KIND_ROLES.get(kind)
+        return role if role in self._model_roles else None
+
+    def _startable(self) -> list[str]:
+        """Kinds with ready jobs that may start now (see the module docstring)."""
+        kinds = [k for k, queue in self._ready.items() if queue]
+        free = [k for k in kinds if self._model_role(k) is None]
+        waiting = {self._model_role(k): k for k in kinds if self._model_role(k) is not None}
+        if not waiting:
+            return free
+        if self._role in waiting:
+            return [*free, waiting[self._role]]
+        busy = [r for r, n in self._out_by_role.items() if n > 0]
+        if self.capabilities.one_model_at_a_time and busy:
+            return free
+        role = next(r for r in ROLES if r in waiting)
+        return [*free, waiting[role]]
+
     @property
     def has_ready(self) -> bool:
-        return any(self._ready.values())
+        """A batch can be taken now."""
+        return bool(self._startable())
 
     @property
     def active(self) -> bool:
         """Jobs are ready or out with a worker."""
-        return self._out > 0 or self.has_ready
+        return self._out > 0 or any(self._ready.values())
 
     def take(self, free: int) -> Batch:
-        """The next batch: the kind whose first ready job comes first; as many of its
-        jobs as keep the ``free`` workers busy, at most the batch size. Call only when
-        :attr:`has_ready`."""
+        """The next batch: of the kinds that may start, the one whose first ready job
+        comes first; as many of its jobs as keep the ``free`` workers busy, at most its
+        batch size. Call only when :attr:`has_ready`."""
         ready = self._ready
-        kind = min((k for k, queue in ready.items() if queue), key=lambda k: ready[k][0])
+        kind = min(self._startable(), key=lambda k: ready[k][0])
         queue = ready[kind]
-        size = (min(self.batch_size, math.ceil(len(queue) / max(1, free)))
+        size = (min(self.capabilities.batch_size_for(kind), math.ceil(len(queue) / max(1, free)))
                 if kind in BATCHED_KINDS else 1)
         jobs = tuple(self.jobs[heapq.heappop(queue)[2]] for _ in range(min(size, len(queue))))
         self._out += len(jobs)
+        role = self._model_role(kind)
+        if role is not None:
+            self._role = role
+            self._out_by_role[role] += len(jobs)
         return Batch(kind, jobs)
 
     def finish(self, batch: Batch, results: Sequence[JobResult]) -> None:
@@ -145,6 +185,9 @@ class Policy:
         other parents are done become ready."""
         kind = batch.kind
         self._out -= len(batch.jobs)
+        role = self._model_role(kind)
+        if role is not None:
+            self._out_by_role[role] -= len(batch.jobs)
         for result in results:
             job = result.job
             self.stats[kind].seconds += result.seconds

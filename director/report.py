@@ -1,5 +1,6 @@
-"""What a run did: the render report (jobs run, reused and failed by kind, failures),
-written as JSON to the project's ``reports/`` folder or where the caller asks."""
+"""What a run did: the render report (jobs run, reused and failed by kind, failures,
+per-role model figures), written as JSON to the project's ``reports/`` folder or where
+the caller asks."""
 
 from __future__ import annotations
 
@@ -46,6 +47,38 @@ class Failure(BaseModel):
     message: str
 
 
+class RoleStats(BaseModel):
+    """One role of the animator in this run (``Animator.usage``, as the difference over
+    the run; ``peak_gpu_mb`` is the highest during one of its calls in this process)."""
+
+    jobs: int = Field(0, description="jobs of its kind run in this run")
+    loads: int = Field(0, description="models loaded for it in this run")
+    load_seconds: float = 0.0
+    calls: int = Field(0, description="pipeline calls")
+    device_seconds: float = Field(0.0, description="seconds inside its pipeline calls")
+    peak_gpu_mb: float | None = Field(None, description="None where torch reports none")
+
+
+def role_stats(kind_stats: dict[str, KindStats], before: dict,
+               after: dict) -> dict[str, RoleStats]:
+    """The per-role figures of a run from ``Animator.usage()`` taken ``before`` and
+    ``after`` it (role -> RoleUsage) and the jobs run by kind."""
+    from animator.base import KIND_ROLES, RoleUsage
+
+    roles: dict[str, RoleStats] = {}
+    for role, now in after.items():
+        then = before.get(role, RoleUsage())
+        jobs = sum(s.run for kind, s in kind_stats.items() if KIND_ROLES.get(kind) == role)
+        peak = now.peak_gpu_bytes
+        roles[role] = RoleStats(
+            jobs=jobs, loads=now.loads - then.loads,
+            load_seconds=round(now.load_seconds - then.load_seconds, 3),
+            calls=now.calls - then.calls,
+            device_seconds=round(now.device_seconds - then.device_seconds, 3),
+            peak_gpu_mb=None if peak is None else round(peak / 2**20, 1))
+    return roles
+
+
 class NodeStats(BaseModel):
     """What the animator workers on one cluster node did (Ray executor)."""
 
@@ -68,6 +101,9 @@ class RenderReport(BaseModel):
     animator: dict[str, str] = Field(
         default_factory=dict, description="the backend, and each of its roles' model and"
                                           " method (grounding, conditioning, the blend)")
+    roles: dict[str, RoleStats] = Field(
+        default_factory=dict, description="per role of the animator: jobs, model loads "
+        "and seconds, pipeline calls, device seconds, peak GPU memory ({} without models)")
     executor: str = Field("local", description="'local' or 'ray'")
     nodes: dict[str, NodeStats] = Field(default_factory=dict,
                                         description="Ray executor: by node address")

@@ -60,6 +60,7 @@ in-betweens, shot and film jobs again. Shots are rounded to whole frames one by 
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -128,7 +129,8 @@ def levels_needed(span: int, m: int) -> int:
     return levels
 
 
-def plan_hierarchical(keys: Sequence[int], m: int) -> list[Span]:
+def plan_hierarchical(keys: Sequence[int], m: int, counts: Sequence[int] = (),
+                      sparse: bool = True) -> list[Span]:
     """NUWA-XL: fill the gaps between ``keys`` (sorted frame indices) level by level, each
     job making up to ``m`` evenly spaced frames between two frames already made.
 
@@ -136,9 +138,24 @@ def plan_hierarchical(keys: Sequence[int], m: int) -> list[Span]:
     ceil(s / (m + 1) ** (L - 1)) - 1 frames: the fewest that leave gaps the L - 1 levels
     below can fill. The depth is the least possible and the last level's jobs are full:
     1024 frames with m = 15 take 1 + 4 + 64 jobs on 3 levels (15 at every level would
-    take 1 + 16 + 256 jobs, the last ones making 3 frames each)."""
+    take 1 + 16 + 256 jobs, the last ones making 3 frames each).
+
+    ``counts`` (``Capabilities.frame_counts``): the frame counts one call makes natively,
+    end frames included (Wan 4k+1, LTX 8k+1). Then the frames of a job with gaps are
+    placed so that the gaps left are multiples of the counts' step (as even as that
+    allows), so the next level's calls are counts the model makes: the job makes the next
+    native count of frames (at most ``m``) where that placement works, else the fewest
+    that work. Only the remainder of a keyframe gap that is no multiple of the step lands
+    in calls whose frames the backend samples from a larger native call
+    (``animator.diffusion.frames``); where no placement keeps the depth, the frames are
+    evenly spaced as without counts.
+
+    ``sparse`` False (a model that makes only contiguous frames): every gap must be filled
+    by one call (at most ``m`` frames); a wider one raises ValueError."""
     if m < 1:
         raise ValueError(f"m (in-betweens per call) must be at least 1; got {m}")
+    native = [n - 2 for n in counts if 1 <= n - 2 <= m]
+    step = math.gcd(*(n - 1 for n in counts)) if counts else 1
     spans: list[Span] = []
     gaps = list(pairwise(keys))
     level = 1
@@ -150,15 +167,37 @@ def plan_hierarchical(keys: Sequence[int], m: int) -> list[Span]:
                 continue
             if span - 1 <= m:
                 made = tuple(range(a + 1, b))
+            elif not sparse:
+                raise ValueError(f"frames {a} and {b} are {span} apart, but a model that "
+                                 f"makes only contiguous frames fills at most {m + 1} "
+                                 f"apart in one call")
             else:
                 below = (m + 1) ** (levels_needed(span, m) - 1)
-                made = _between(a, b, -(-span // below) - 1)
-                points = (a, *made, b)
-                next_gaps.extend(pairwise(points))
+                least = -(-span // below) - 1
+                count = min((n for n in native if n >= least), default=least)
+                made = next(filter(None, (_on_steps(a, b, n, step, below) for n in
+                                          (count, *range(least, m + 1)))), ())
+                made = made or _between(a, b, count)
+                next_gaps.extend(pairwise((a, *made, b)))
             spans.append(Span(level, made, (a, b)))
         gaps = next_gaps
         level += 1
     return spans
+
+
+def _on_steps(a: int, b: int, count: int, step: int, most: int) -> tuple[int, ...]:
+    """``count`` frames between ``a`` and ``b`` leaving gaps that are multiples of ``step``
+    (as even as that allows; the remainder of ``b - a`` in the last gap), each at most
+    ``most``; () when that is impossible or ``step`` is 1."""
+    units, rest = divmod(b - a, step)
+    parts = count + 1
+    if step == 1 or units < parts:
+        return ()
+    sizes = [step * (units // parts + (i < units % parts)) for i in range(parts)]
+    sizes[-1] += rest
+    if max(sizes) > most:
+        return ()
+    return tuple(a + sum(sizes[:i]) for i in range(1, parts))
 
 
 def _windows(keys: Sequence[int], size: int, with_end: bool) -> list[Span]:
@@ -400,6 +439,12 @@ class Job:
             raise TypeError(f"a {self.kind} job makes no frame requests")
         return self.payload.requests(self.frames)
 
+    def offsets(self) -> tuple[int, ...]:
+        """Frames from its first end frame to each frame it makes (and, for interpolate,
+        to its last end frame): the spacing a video model maps to its own frames."""
+        start = self.ends[0]
+        return tuple(f - start for f in (*self.frames, *self.ends[1:]))
+
     def summary(self) -> dict[str, Any]:
         """A JSON-able description (what ``director graph`` prints)."""
         return {"id": self.id, "kind": self.kind, "level": self.level, "shot": self.shot,
@@ -549,8 +594,15 @@ def schedule_config(storyboard: Storyboard, config: ScheduleConfig, *,
 
         keys = payload.keyframe_frames
         chosen = shot_strategy(keys, config.capabilities, config.strategy)
+        caps = config.capabilities
         if chosen == "hierarchical":
-            spans, kind = plan_hierarchical(keys, m), "interpolate"
+            try:
+                spans = plan_hierarchical(keys, m, caps.frame_counts, caps.sparse)
+            except ValueError as error:
+                raise UserError(f"shot {sid}: {error}: add keyframes to the shot "
+                                f"or choose an in-between model that takes evenly spaced "
+                                f"frames") from None
+            kind = "interpolate"
         elif chosen == "autoregressive":
             spans, kind = plan_autoregressive(keys, m), "interpolate"
         else:

@@ -50,8 +50,9 @@ def test_a_film_is_made_and_a_second_run_reuses_every_job(tmp_path, monkeypatch)
     assert report.depth == graph.graph["depth"]
     saved = json.loads((tmp_path / "report.json").read_text())
     assert set(saved) == {"jobs", "depth", "wall_seconds", "frames", "output", "failures",
-                          "executor", "nodes", "animator"}
+                          "roles", "executor", "nodes", "animator"}
     assert saved["animator"] == {"backend": "solid"}
+    assert saved["roles"] == {}  # the test animator loads no models
     assert saved["executor"] == "local" and saved["nodes"] == {}
     assert set(saved["jobs"]) == {"total", "run", "reused", "failed", "by_kind"}
     assert set(saved["jobs"]["by_kind"]["interpolate"]) == {"total", "run", "reused", "seconds"}

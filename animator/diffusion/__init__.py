@@ -17,6 +17,13 @@ on disk when it is built and loads each pipeline on its role's first call.
     reference.py  the reference role (one portrait per entity, or the user's image) and
                   IP-Adapter conditioning of keyframes, masked per box
     blend.py      the cheap ``blend`` in-between role: a cross-fade of the two end frames
+    frames.py     video models' frame rules (4k+1, 8k+1, size multiples) and the one
+                  mapping from the film's frames to a model's native frames
+    steps.py      stopping a denoising loop between two steps (Ctrl-C, a cancelled run)
+    video.py      what the video roles share: frame rules read from the folder, working
+                  size, one request per call, one prompt per call
+    inbetween.py  the in-between role: Wan FLF2V, Wan VACE, LTX conditions
+    clip.py       the clip role: Wan TI2V / I2V, CogVideoX I2V, LTX (text start too)
     backend.py    DiffusionAnimator: composes the roles (registered as ``diffusion``)
 """
 

@@ -8,7 +8,16 @@ pickle-only model is one UserError here, before any job runs) but loads nothing:
 pipeline is loaded on its role's first call, once per process. Each call goes to its
 role: ``references`` -> reference, ``keyframes`` -> keyframe, ``inbetweens`` ->
 inbetween, ``clips`` -> clip. :data:`ROLE_BUILDERS` maps a role and its config to the role
-object; part 2 adds the video in-between and clip roles there.
+object (the video roles: ``inbetween.py``, ``clip.py``).
+
+The video roles follow the model in their folder: ``inbetween_model`` / ``clip_model``
+replace the preset's (any folder of a supported pipeline class), ``video_frames`` caps the
+frames per call (a count the model makes: Wan 4k+1, LTX 8k+1) and ``video_size`` sets the
+side of the square whose area they work at. The capabilities follow: ``max_inbetweens``
+is the in-between model's frames per call minus its two ends, ``frame_counts`` its native
+counts, ``clip_frames`` the clip model's frames after the first; video kinds take one
+request per call; every pipeline role is a model role for the executor's grouping, with
+one model at a time on the device under an offload memory mode.
 """
 
 from __future__ import annotations
@@ -25,9 +34,12 @@ from animator.base import (
     FrameRequest,
     InbetweenRequest,
     ReferenceRequest,
+    RoleUsage,
 )
 from animator.diffusion.blend import BlendRole
+from animator.diffusion.clip import ClipRole
 from animator.diffusion.config import BLEND, SAME_AS_KEYFRAME, RoleConfig, Runtime
+from animator.diffusion.inbetween import InbetweenRole
 from animator.diffusion.keyframe import KeyframeRole
 from animator.diffusion.loading import resolve, resolve_files
 from animator.diffusion.presets import DEFAULT_PRESET, get_preset
@@ -36,9 +48,19 @@ from animator.diffusion.role import PipelineRole, Placement, Role
 from storyboard.errors import UserError
 
 RoleBuilder = Callable[[RoleConfig, Placement, bool], Role]
-ROLE_BUILDERS: dict[str, RoleBuilder] = {}
+
+
+def _video_role(cls: type) -> RoleBuilder:
+    def build(config: RoleConfig, placement: Placement, download: bool) -> Role:
+        resolved = resolve(config.model, cls.name, download=download, size_gb=config.size_gb)
+        return cls(config, resolved, placement)
+    return build
+
+
+ROLE_BUILDERS: dict[str, RoleBuilder] = {"inbetween": _video_role(InbetweenRole),
+                                         "clip": _video_role(ClipRole)}
 """Role name -> builder of its pipeline role from (config, placement, download), for the
-video roles (``inbetween``, ``clip``) of part 2; ``blend`` needs none."""
+video roles (``inbetween``, ``clip``); ``blend`` needs none."""
 
 
 def _ip_adapter(config: RoleConfig, download: bool) -> IPAdapterConditioning | None:
@@ -57,6 +79,8 @@ class DiffusionAnimator(Animator):
     name = "diffusion"
 
     def __init__(self, preset: str = DEFAULT_PRESET, *, keyframe_model: str | None = None,
+                 inbetween_model: str | None = None, clip_model: str | None = None,
+                 video_frames: int | None = None, video_size: int | None = None,
                  device: str = "auto", dtype: str | None = None, steps: int | None = None,
                  guidance: float | None = None, memory: str = "full",
                  download: bool = False) -> None:
@@ -90,10 +114,18 @@ class DiffusionAnimator(Animator):
                 self.roles["reference"] = ReferenceRole(
                     reference, resolve(reference.model, "reference", download=download,
                                        size_gb=reference.size_gb), self.placement)
-        for name in ("inbetween", "clip"):
+        for name, model in (("inbetween", inbetween_model), ("clip", clip_model)):
             config = self.preset.roles.get(name)
+            if model is not None:  # the user's folder or id: its own frame rule and size
+                config = RoleConfig(model=model, steps=config.steps if config and
+                                    config.is_pipeline else 30,
+                                    guidance=config.guidance if config and config.is_pipeline
+                                    else 5.0)
             if config is None:
                 continue
+            if config.is_pipeline:
+                config = config.replace(steps=steps, guidance=guidance, max_frames=video_frames,
+                                        native=video_size)
             if config.model == BLEND:
                 self.roles[name] = BlendRole()
             elif name in ROLE_BUILDERS:
@@ -115,12 +147,19 @@ class DiffusionAnimator(Animator):
         inbetween = self.roles.get("inbetween")
         clip = self.roles.get("clip")
         keyframe: KeyframeRole = self.roles["keyframe"]  # type: ignore[assignment]
+        models = tuple(name for name, role in self.roles.items()
+                       if isinstance(role, PipelineRole))
         return Capabilities(
             max_inbetweens=getattr(inbetween, "max_inbetweens", 1),
             batch_size=self.preset.batch_size,
             clip_frames=getattr(clip, "clip_frames", 0),
             references="reference" in self.roles,
-            keyframe_references=keyframe.conditioning is not None)
+            keyframe_references=keyframe.conditioning is not None,
+            frame_counts=getattr(inbetween, "frame_counts", ()),
+            batch_sizes={kind: 1 for kind, role in (("interpolate", inbetween), ("clip", clip))
+                         if isinstance(role, PipelineRole)},
+            model_roles=models,
+            one_model_at_a_time=self.placement.memory != "full")
 
     def role(self, kind: str) -> str:
         """The role that makes ``kind`` jobs; the reference role is the keyframe role's when
@@ -142,6 +181,13 @@ class DiffusionAnimator(Animator):
     def describe(self) -> dict[str, str]:
         """Each role's model and method, for the render report."""
         return {name: role.describe() for name, role in self.roles.items()}
+
+    def usage(self) -> dict[str, RoleUsage]:
+        return {name: role.usage() for name, role in self.roles.items()
+                if isinstance(role, PipelineRole)}
+
+    def interrupt(self) -> None:
+        self.placement.guard.interrupt()
 
     # -- calls, one role each -----------------------------------------------------------------
     def references(self, requests: Sequence[ReferenceRequest]) -> list[Frame]:

@@ -59,6 +59,11 @@ class RoleConfig:
     """generated width and height are multiples of this (at least the VAE's factor)"""
     size_gb: float = 0.0
     """rough download size, for the missing-weights message"""
+    max_frames: int | None = None
+    """video roles: most frames per call, end frames included (a count the model makes,
+    e.g. 81 for Wan); None: the model's own"""
+    fps: float | None = None
+    """video roles: the frame rate the model was trained at; None: the model family's"""
     ip_adapter: IPAdapterConfig | None = None
     call_options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     """extra keyword arguments for the pipeline's ``__call__`` (e.g. ``max_sequence_length``)"""

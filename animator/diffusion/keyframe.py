@@ -108,6 +108,6 @@ class KeyframeRole(PipelineRole):
                                                             c.guidance))
             else:  # another animator's adapter may be loaded into this pipeline
                 kwargs.update(unconditioned(loaded, batch, width, height, c.guidance))
-            images = pipe(**kwargs).images
+            images = self.call(pipe, **kwargs).images
         return [fit(frame, r.width, r.height) for frame, r in zip(to_frames(images), batch,
                                                                    strict=True)]

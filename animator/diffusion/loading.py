@@ -21,6 +21,7 @@ import json
 import logging
 import re
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -256,6 +257,10 @@ class LoadedPipeline:
     lock: threading.Lock = field(default_factory=threading.Lock)
     extras: dict[str, Any] = field(default_factory=dict)
     """what roles attached to it (e.g. the loaded IP-Adapter), by name"""
+    load_seconds: float = 0.0
+    """how long loading it took"""
+    counted: bool = False
+    """whether a role has counted its load in its usage (the first role to get it)"""
 
 
 _LOADED: dict[tuple[str, str, str, str], LoadedPipeline] = {}
@@ -291,6 +296,7 @@ def load_pipeline(resolved: ResolvedModel, *, role: str, dtype: str, device: str
         loaded = _LOADED.get(key)
         if loaded is not None:
             return loaded
+        start = time.perf_counter()
         import torch
         from diffusers import DiffusionPipeline
 
@@ -304,7 +310,7 @@ def load_pipeline(resolved: ResolvedModel, *, role: str, dtype: str, device: str
                             f" {resolved.folder}: {first}") from None
         place(pipe, device, memory)
         pipe.set_progress_bar_config(disable=True)
-        loaded = _LOADED[key] = LoadedPipeline(pipe)
+        loaded = _LOADED[key] = LoadedPipeline(pipe, load_seconds=time.perf_counter() - start)
         LOADS[str(resolved.folder)] += 1
         log.info("loaded %s (%s) for %s: %s on %s, %s", resolved.model,
                  type(pipe).__name__, role, dtype, device, memory)

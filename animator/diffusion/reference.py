@@ -160,7 +160,7 @@ class ReferenceRole(PipelineRole):
             kwargs.update(self.grounding.call_kwargs(empty, c.steps))  # no boxes
             with loaded.lock:
                 kwargs.update(unconditioned(loaded, empty, side, side, c.guidance))
-                images = loaded.pipe(**kwargs).images
+                images = self.call(loaded.pipe, **kwargs).images
             for index, frame in zip(drawn, to_frames(images), strict=True):
                 frames[index] = frame
         return frames  # type: ignore[return-value]

@@ -119,10 +119,11 @@ class BatchRunner:
             return [InbetweenRequest(first=self._end_frame(job, 0), last=self._end_frame(job, 1),
                                      frames=tuple(job.frame_requests()),
                                      first_t=job.payload.time(job.ends[0]),  # type: ignore
-                                     last_t=job.payload.time(job.ends[1]))  # type: ignore
+                                     last_t=job.payload.time(job.ends[1]),  # type: ignore
+                                     offsets=job.offsets(), fps=job.payload.fps)
                     for job in jobs]
-        return [ClipRequest(first=self._end_frame(job, 0), frames=tuple(job.frame_requests()))
-                for job in jobs]
+        return [ClipRequest(first=self._end_frame(job, 0), frames=tuple(job.frame_requests()),
+                            offsets=job.offsets(), fps=job.payload.fps) for job in jobs]
 
     def _make_frames(self, kind: str, jobs: Sequence[Job]) -> list[JobResult]:
         start = time.perf_counter()

@@ -6,6 +6,7 @@ Ray engine, whose threads wait on remote animator calls."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from animator.base import Animator
@@ -14,9 +15,11 @@ from director.policy import Batch, Policy
 from director.report import NodeStats
 
 
-def run_batches(policy: Policy, runner: BatchRunner, threads: int) -> None:
+def run_batches(policy: Policy, runner: BatchRunner, threads: int,
+                interrupt: Callable[[], None] = lambda: None) -> None:
     """Run the policy's batches with ``runner`` on ``threads`` threads until it has none
-    ready and none out."""
+    ready and none out. On Ctrl-C (any exception here) ``interrupt`` asks the calls in
+    flight to stop at their next denoising step, so the threads end within one step."""
     running: dict[Future, Batch] = {}
     pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="director")
     try:
@@ -28,6 +31,7 @@ def run_batches(policy: Policy, runner: BatchRunner, threads: int) -> None:
             for future in done:
                 policy.finish(running.pop(future), future.result())
     except BaseException:
+        interrupt()
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
@@ -44,4 +48,4 @@ class LocalEngine:
         """Run batches until the policy has none ready and none out."""
         runner = BatchRunner(policy.graph, policy.store,
                              lambda kind, requests: call_animator(self.animator, kind, requests))
-        run_batches(policy, runner, self.workers)
+        run_batches(policy, runner, self.workers, self.animator.interrupt)
