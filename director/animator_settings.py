@@ -27,7 +27,8 @@ from storyboard.errors import UserError
 
 DEFAULT_ANIMATOR = "animatic"
 OPTION_TYPES: dict[str, tuple[type, ...]] = {
-    "preset": (str,), "keyframe_model": (str,), "device": (str,), "dtype": (str,),
+    "preset": (str,), "keyframe_model": (str,), "inbetween_model": (str,), "clip_model": (str,),
+    "video_frames": (int,), "video_size": (int,), "device": (str,), "dtype": (str,),
     "steps": (int,), "guidance": (int, float), "memory": (str,), "download": (bool,),
 }
 """keys of the ``[animator]`` table besides ``name``, with the TOML types they take"""

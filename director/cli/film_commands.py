@@ -37,6 +37,19 @@ def render_options(command):
         click.option("--keyframe-model", default=None, metavar="ID_OR_PATH",
                      help="diffusion: the keyframe model, a Hugging Face id or a local folder"
                           " holding a diffusers text-to-image pipeline (model_index.json)."),
+        click.option("--inbetween-model", default=None, metavar="ID_OR_PATH",
+                     help="diffusion: the in-between model, a Hugging Face id or a folder of a"
+                          " first/last-frame video pipeline (Wan FLF2V, Wan VACE, LTX"
+                          " condition); default: the preset's (blend, or its video model)."),
+        click.option("--clip-model", default=None, metavar="ID_OR_PATH",
+                     help="diffusion: the image-to-video model of the clip role (Wan, LTX,"
+                          " CogVideoX I2V), a Hugging Face id or a folder."),
+        click.option("--video-frames", type=click.IntRange(min=3), default=None,
+                     help="diffusion: at most this many frames per video call (a count the"
+                          " model makes natively, e.g. 4k+1 for Wan, 8k+1 for LTX)."),
+        click.option("--video-size", type=click.IntRange(min=16), default=None,
+                     help="diffusion: the video models work at the area of a square of this"
+                          " side, keeping the film's aspect (default: the model's class)."),
         click.option("--device", default=None, metavar="cpu|cuda|cuda:N|auto",
                      help="diffusion: where models run (default auto: cuda when visible)."),
         click.option("--dtype", type=click.Choice(["float32", "float16", "bfloat16"]),
@@ -73,8 +86,8 @@ def render_options(command):
     return command
 
 
-ANIMATOR_FLAGS = ("preset", "keyframe_model", "device", "dtype", "steps", "guidance", "memory",
-                  "download")
+ANIMATOR_FLAGS = ("preset", "keyframe_model", "inbetween_model", "clip_model", "video_frames",
+                  "video_size", "device", "dtype", "steps", "guidance", "memory", "download")
 
 
 def animator_flags(flags: dict) -> dict:

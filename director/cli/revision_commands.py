@@ -13,7 +13,7 @@ import click
 from click.core import ParameterSource
 
 from director import api
-from director.cli.film_commands import _finish, render_options
+from director.cli.film_commands import _finish, animator_flags, render_options
 from director.cli.storyboard_commands import describe
 from director.session import Revision, Session, Turn
 from storyboard.errors import UserError
@@ -28,6 +28,9 @@ def _given(options: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     context = click.get_current_context()
     given = {name: value for name, value in options.items()
              if context.get_parameter_source(name) != ParameterSource.DEFAULT}
+    animator_options = animator_flags(given)
+    if animator_options:
+        given["animator_options"] = animator_options
     project, output = given.pop("project", None), given.get("output")
     if project is None and output is None:
         raise UserError("name the film's project with --project DIR (or the film with -o"
