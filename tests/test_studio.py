@@ -232,6 +232,17 @@ def test_empty_messages_and_bad_settings_are_refused_before_work(project):
     assert "no version 9" in handlers.restore(9)["error"]
 
 
+def test_the_preset_setting_reaches_the_diffusion_animator_only(project):
+    handlers = Handlers(Workspace(project))
+    assert "nope" in handlers.configure("diffusion", "", 2, "nope")["error"]
+    saved = handlers.configure("diffusion", "", 2, "sdxl")
+    assert "preset sdxl" in saved["notice"]
+    assert saved["settings"].render_options() == {
+        "animator": "diffusion", "workers": 2, "animator_options": {"preset": "sdxl"}}
+    animatic = handlers.configure("animatic", "", 2, "sdxl")["settings"]
+    assert "animator_options" not in animatic.render_options()
+
+
 def test_the_progress_listener_sees_every_job(storyboard_dict, tmp_path):
     storyboard_dict["format"] = {"width": 96, "height": 64, "fps": 8}
     board = api.validate(storyboard_dict)

@@ -31,6 +31,7 @@ def import_gradio(cache: Path):
 
 def build(workspace: Workspace):
     """The studio's page (a ``gradio.Blocks``) for ``workspace``; not launched."""
+    from animator.diffusion.presets import PRESETS
     from animator.registry import available
 
     gr = import_gradio(workspace.root / "studio" / "cache")
@@ -90,6 +91,8 @@ def build(workspace: Workspace):
             with gr.Tab("Settings", elem_id="settings-tab"), gr.Row():
                 animator = gr.Dropdown(available(), value=settings.animator, label="Animator",
                                        elem_id="animator")
+                preset = gr.Dropdown(["", *PRESETS], value=settings.preset or "",
+                                     label="Preset (diffusion)", elem_id="preset")
                 llm = gr.Textbox(value=settings.llm or "", label="LLM",
                                  placeholder="offline, or openai:MODEL (empty: configured)",
                                  elem_id="llm")
@@ -101,7 +104,7 @@ def build(workspace: Workspace):
                       "progress": progress, "film": film, "film_label": film_label,
                       "sheet": sheet, "editor": editor, "edit_message": edit_message,
                       "versions": versions, "compare": compare, "report": report,
-                      "render_button": render, "settings": (animator, llm, workers),
+                      "render_button": render, "settings": (animator, llm, workers, preset),
                       "polling": timer, "watching": watching}
         outputs = [c for part in components.values()
                    for c in (part if isinstance(part, tuple) else (part,))]
@@ -119,8 +122,8 @@ def build(workspace: Workspace):
         restore.click(lambda v: shown(handlers.restore(v)), inputs=versions, outputs=outputs)
         undo.click(lambda: shown(handlers.undo()), outputs=outputs)
         redo.click(lambda: shown(handlers.redo()), outputs=outputs)
-        save_settings.click(lambda a, m, w: shown(handlers.configure(a, m, w)),
-                            inputs=[animator, llm, workers], outputs=outputs)
+        save_settings.click(lambda a, m, w, p: shown(handlers.configure(a, m, w, p)),
+                            inputs=[animator, llm, workers, preset], outputs=outputs)
         timer.tick(lambda w: shown(handlers.poll(w)), inputs=watching, outputs=outputs,
                    show_progress="hidden")
     return page
@@ -146,7 +149,7 @@ def _outputs(gr, components: dict[str, Any], update: Update) -> list[Any]:
         elif name == "render_button":
             values.append(gr.Button(visible=bool(value)))
         elif name == "settings":
-            values += [value.animator, value.llm or "", value.workers]
+            values += [value.animator, value.llm or "", value.workers, value.preset or ""]
         elif name == "polling":
             values.append(gr.Timer(active=bool(value)))
         else:

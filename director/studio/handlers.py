@@ -106,16 +106,17 @@ class Handlers:
     def redo(self) -> Update:
         return self._action(self.workspace.redo)
 
-    def configure(self, animator: str, llm: str, workers: Any) -> Update:
+    def configure(self, animator: str, llm: str, workers: Any, preset: str = "") -> Update:
         """Settings for the next actions."""
         ws = self.workspace
         try:
             settings = ws.configure(ws.settings.with_changes(animator=animator, llm=llm,
-                                                             workers=workers))
+                                                             workers=workers, preset=preset))
         except UserError as error:
             return {**_failed(error), "settings": ws.settings}
         llm_name = settings.llm or "the configured LLM (offline unless one is set)"
-        return {"error": "", "notice": f"Settings saved: the {settings.animator} animator,"
+        preset = f" (preset {settings.preset})" if settings.preset else ""
+        return {"error": "", "notice": f"Settings saved: the {settings.animator} animator{preset},"
                           f" {settings.workers} workers, {llm_name}.",
                 "settings": settings}
 

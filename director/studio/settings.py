@@ -1,4 +1,4 @@
-"""The studio's render settings: animator, LLM and workers.
+"""The studio's render settings: animator and preset, LLM and workers.
 
 They are the options of ``director make`` / ``render`` / ``revise``, checked the same way
 before any work starts, and passed to the Python API unchanged.
@@ -23,6 +23,8 @@ class Settings:
     llm: str | None = None
     """'offline' or 'openai:MODEL'; None: the configured one (DIRECTOR_LLM, director.toml)"""
     workers: int = 2
+    preset: str | None = None
+    """the diffusion animator's preset (``director models``); None: its default"""
 
     def checked(self, project: str | os.PathLike) -> Settings:
         """These settings, or UserError naming the one that is wrong and what to do."""
@@ -36,10 +38,15 @@ class Settings:
                 not 1 <= self.workers <= MAX_WORKERS:
             raise UserError(f"workers must be a whole number from 1 to {MAX_WORKERS};"
                             f" got {self.workers!r}")
+        if self.preset is not None:
+            from animator.diffusion.presets import get_preset
+
+            get_preset(self.preset)  # raises, naming the presets, for an unknown one
         resolve_settings(self.llm, project=project)  # raises for an unusable LLM name
         return self
 
-    def with_changes(self, *, animator: str | None, llm: str | None, workers: Any) -> Settings:
+    def with_changes(self, *, animator: str | None, llm: str | None, workers: Any,
+                     preset: str | None = None) -> Settings:
         """New settings from the page's fields (empty text: the default)."""
         try:
             count = int(workers)
@@ -48,8 +55,12 @@ class Settings:
         if count != workers and not (isinstance(workers, float) and workers.is_integer()):
             raise UserError(f"workers must be a whole number; got {workers!r}")
         return replace(self, animator=(animator or "animatic").strip(),
-                       llm=(llm or "").strip() or None, workers=count)
+                       llm=(llm or "").strip() or None, workers=count,
+                       preset=(preset or "").strip() or None)
 
     def render_options(self) -> dict[str, Any]:
         """Keyword arguments for ``api.render`` / ``api.make`` / ``api.revise``."""
-        return {"animator": self.animator, "workers": self.workers}
+        options: dict[str, Any] = {"animator": self.animator, "workers": self.workers}
+        if self.preset is not None and self.animator == "diffusion":
+            options["animator_options"] = {"preset": self.preset}
+        return options
