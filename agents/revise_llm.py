@@ -160,6 +160,9 @@ class _Reviser:
         if type(self.model).__name__ != "ChatOpenAI":  # fake test models read the class
             return self.model.with_structured_output(Edits, include_raw=True).invoke(messages)
         method = self.settings.structured_output
+        # the reviser does not adapt per server yet (the planner's StructuredChat does):
+        # "auto" asks for json_schema; "plain" falls back to json_mode with the schema
+        method = {"auto": "json_schema", "plain": "json_mode"}.get(method, method)
         schema: Any = response_format_schema(Edits)
         if method == "function_calling":
             schema = {"name": schema["name"], "description": schema["description"],

@@ -99,9 +99,10 @@ class Entity(_Model):
     )
     color: str = Field("#888888", max_length=7, description="preview colour as #rrggbb")
     reference: str | None = Field(
-        None, description="optional picture of the entity (PNG or JPEG), relative to the"
-                          " storyboard's folder; a diffusion animator conditions on it instead"
-                          " of drawing a reference portrait")
+        None, max_length=1000,
+        description="optional picture of the entity (PNG or JPEG), relative to the storyboard's"
+                    " folder; a diffusion animator conditions on it instead of drawing a"
+                    " reference portrait")
 
     @field_validator("color")
     @classmethod
