@@ -86,6 +86,8 @@ class Answer:
     """for an answer that broke off: less sure readings, each dropping more (json_stream)"""
     cut: bool = False
     """the answer reached the token limit before its JSON value closed"""
+    late: bool = False
+    """the step's share of the time ran out before its JSON value closed"""
     tokens: int = 0
 
 
@@ -168,13 +170,20 @@ class StructuredChat:
                     problems = []
                     break
             if not problems:
-                if answer.cut:
+                if answer.late:
+                    self.notes.append(f"{step}: the answer was still coming when its share of"
+                                      f" --llm-timeout ran out ({answer.tokens} tokens); its"
+                                      " complete part was used")
+                elif answer.cut:
                     self.notes.append(f"{step}: the answer reached its token limit"
                                       f" ({max_tokens or answer.tokens}); its complete part"
                                       " was used")
                 return built
             problems = [redact(p) for p in problems]
             log.info("%s: answer %d unusable: %s", step, attempt, "; ".join(problems)[:500])
+            if answer.late:
+                log.debug("%s: the late answer: %s", step, redact(text)[:4000])
+                raise self._out_of_time(step, deadline)
             if answer.cut and not shortened:
                 shortened = True
                 attempt -= 1  # the shorter request is the one extra try
@@ -244,7 +253,7 @@ class StructuredChat:
                 method: str, max_tokens: int | None, timeout: float, deadline: float) -> Answer:
         """One streamed request; reading stops when the JSON value closes, at
         ``max_tokens`` tokens (counted from the chunks, for servers that ignore the
-        limit), or at ``deadline`` (OutOfTime)."""
+        limit), or at ``deadline`` (an answer that is ``late``: read as far as it goes)."""
         format_schema = response_format_schema(schema)
         system = messages[0][1]
         options: dict[str, Any] = {}
@@ -274,7 +283,7 @@ class StructuredChat:
                       for role, text in [("system", system), *messages[1:]]],
             **options)
         scanner, tokens, finish = JsonScanner(), 0, None
-        closed = None
+        closed, late = None, False
         with stream:
             for chunk in stream:
                 if not chunk.choices:
@@ -293,7 +302,8 @@ class StructuredChat:
                 if closed is not None or (max_tokens and tokens >= max_tokens):
                     break
                 if self.clock() >= deadline:
-                    raise OutOfTime(label)
+                    late = True
+                    break
         text = scanner.text
         if closed is not None:
             try:
@@ -304,7 +314,7 @@ class StructuredChat:
         readings = parse_cut(scanner.value_text, scanner.open) if scanner.start is not None \
             else []
         return Answer(text, readings[0] if readings else None, readings[1:],
-                      cut=cut and bool(readings), tokens=tokens)
+                      cut=cut and bool(readings), late=late, tokens=tokens)
 
     def _langchain_answer(self, step: str, messages: list[tuple[str, str]],
                           schema: type[BaseModel]) -> Answer:

@@ -391,17 +391,18 @@ def test_over_a_sky_thing_is_above_it_inside_the_frame_not_behind_it():
 
 
 def test_a_superlative_is_not_after_a():
-    sb = board("She climbs the tallest hill. The biggest bear sleeps. A owl and a unicorn meet.")
+    sb = board("She climbs the tallest hill. The biggest bear sleeps. A owl and a uniform meet.")
     assert sb.entity_map["hill"].appearance.startswith("the tallest hill")
     assert sb.entity_map["bear"].appearance.startswith("the biggest")
     assert sb.entity_map["owl"].appearance.startswith("a white owl")
-    assert sb.entity_map["unicorn"].appearance == "a unicorn"
+    assert sb.entity_map["uniform"].appearance == "a uniform"
     assert board("The first tree grows.").entity_map["tree"].appearance.startswith("the first")
 
 
 @pytest.mark.parametrize(("request_text", "setting"), [
     ("Mia walks to the old lighthouse.", "a rocky coast by the sea"),
-    ("The horse sleeps in the barn.", "a farm"),
+    ("The horse waits at the barn.", "a farm"),
+    ("The horse sleeps in the barn.", "inside a red barn"),
     ("The cat sits in front of the house.", "a quiet village street"),
     ("The knight rides to the castle.", "castle"),
     ("The boy goes home.", "a cosy room"),

@@ -103,16 +103,17 @@ def plan_offline(request: str, *, seed: int = 0,
         busiest = max(range(len(units)), key=lambda i: (len(units[i].tokens) + 5) / (extra[i] + 1))
         extra[busiest] += 1
 
-    scenes, plans, setting, time_of_day, last_subject = [], [], None, "day", None
+    scenes, plans, place, time_of_day, last_subject = [], [], None, "day", None
     scene_units: list[list[Unit]] = []  # for a setting implied by what a scene names
-    first_setting = next((u.setting for u in units if u.setting), None)
+    first_place = next((u.place for u in units if u.place), None)
     for index, unit in enumerate(units):
-        if index == 0 or unit.new_scene or unit.setting not in (None, setting) or (
+        here = None if unit.place and unit.place.weak and place else unit.place  # 'on the hill'
+        if index == 0 or unit.new_scene or here not in (None, place) or (
                 unit.time_of_day not in (None, time_of_day)):
-            setting = unit.setting or setting or first_setting
+            place = here or place or first_place
             time_of_day = unit.time_of_day or time_of_day
             scenes.append({"id": f"scene-{len(scenes) + 1}", "time_of_day": time_of_day,
-                           "setting": setting.appearance(seed) if setting else None,
+                           "setting": place.setting(seed) if place else None,
                            "shots": []})
             scene_units.append([])
         scene_units[-1].append(unit)

@@ -8,16 +8,27 @@ from dataclasses import dataclass, field
 from agents.offline.text import article, noun_of, nounlike, ranking, verb_base
 from agents.offline.words import (
     ADJECTIVES,
+    COUNT_WORDS,
+    COUNTS,
     DETERMINERS,
     FEATURES,
+    GROUP_LOOKS,
     LEXICON,
     PERSON,
+    PERSON_ENDINGS,
+    PLACE_PREPOSITIONS,
+    POSSESSIVES,
     PRONOUNS,
+    RANK_NAMES,
     RANKS,
+    SOMEONE,
+    SOMEWHERE,
     STOPWORDS,
     UNKNOWN,
     Noun,
 )
+
+MAX_GROUP = 5  # 'two men' are two characters; 'twenty soldiers' one entity, a crowd
 
 
 @dataclass(eq=False)
@@ -31,6 +42,9 @@ class Draft:
     adjectives: list[str] = field(default_factory=list)
     detail: str = ""
     id: str = ""
+    count: int = 1  # 'three apples': one entity of several things
+    written: str = ""  # the noun as the story wrote it, for a count or a plural ('apples')
+    group: list[Draft] = field(default_factory=list)  # 'two men': each man, this one first
 
     def appearance(self, seed: int) -> str:
         """Fixed description, from the words of the request or the lexicon's defaults."""
@@ -40,11 +54,26 @@ class Draft:
             wear = ["yellow raincoat", "blue jacket", "green scarf", "red coat", "striped shirt",
                     "grey hoodie", "purple dress"][pick // 6 % 7]
             return f"{self.name}, a person with {hair} hair in a {wear}"
+        noun = self.written or self.noun_word
         words = " ".join(w for w in (" ".join(self.adjectives[:3]) or self.noun.look,
-                                     self.noun_word, self.detail or self.noun.detail) if w)
-        lead = "the" if any(ranking(a) for a in self.adjectives[:3]) else article(words)
-        words = f"{lead} {words}"  # 'the tallest hill', never 'a tallest hill'
+                                     noun, self.detail or self.noun.detail) if w)
+        lead = COUNT_WORDS.get(self.count) if self.count > 1 else "" if self.written else (
+            "the" if any(ranking(a) for a in self.adjectives[:3]) else article(words))
+        words = f"{lead} {words}".strip()  # 'the tallest hill', never 'a tallest hill'
         return f"{self.name}, {words}" if self.proper else words
+
+
+def plural(word: str) -> bool:
+    """'gears', 'boots': a word the lexicon does not know that looks plural."""
+    return len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is"))
+
+
+def member(lead: Draft, n: int) -> Draft:
+    """The ``n``-th (from 0) of a group of characters ('two men'): the same kind of
+    figure, told apart by what it wears (``words.txt``: [group looks])."""
+    looks = [look for look in GROUP_LOOKS if look != lead.noun.detail]
+    return Draft(f"{RANK_NAMES[n]} {lead.noun_word}", lead.noun, lead.noun_word,
+                 adjectives=list(lead.adjectives), detail=looks[(n - 1) % len(looks)] if n else "")
 
 
 @dataclass
@@ -75,7 +104,7 @@ class Reader:
         while i < len(tokens):
             mention = self.noun_phrase(tokens, lower, i) or self.name(tokens, lower, i,
                                                                          sentence_start)
-            found = [mention] if mention else [
+            found = self.members(mention, lower) if mention else [
                 Mention(e, i, i + 1) for e in self.referents(lower[i])]
             if not found:
                 i += 1
@@ -95,6 +124,21 @@ class Reader:
             self.subjects = [*self.subjects[-3:], subjects]
         return mentions
 
+    def members(self, mention: Mention, lower: list[str]) -> list[Mention]:
+        """A mention of a group ('two men', 'the men', 'the second man'): one mention per
+        member it means, all on the same words."""
+        group = mention.entity.group
+        if not group:
+            return [mention]
+        words = lower[mention.start:mention.end]
+        rank = next((RANK_NAMES.index(w) for w in words if w in RANK_NAMES[:len(group)]),
+                    1 if "other" in words or "another" in words else None)
+        if rank is not None:
+            return [Mention(group[rank], mention.start, mention.end)]
+        plural = any(noun_of(w) and noun_of(w) != w for w in words) or any(
+            w in COUNTS and COUNTS[w] > 1 for w in words)
+        return [Mention(e, mention.start, mention.end) for e in (group if plural else group[:1])]
+
     def referents(self, word: str) -> list[Draft]:
         """Who a pronoun means: 'she' the last character subject, 'it' the last thing, 'they'
         the characters of the latest subjects, reaching back until there are two or more."""
@@ -110,14 +154,22 @@ class Reader:
         return [target] if target else []
 
     def noun_phrase(self, tokens, lower, i, into: Draft | None = None) -> Mention | None:
-        """'a small red fox (named Vixie) (with a white-tipped tail)', 'foxes', 'a lighthouse';
-        ``into``: the named entity this phrase describes ('Mia, a young girl')."""
-        j = i + 1 if lower[i] in DETERMINERS else i
+        """'a small red fox (named Vixie) (with a white-tipped tail)', 'foxes', 'the village
+        shop', 'two men', 'a lighthouse'; ``into``: the named entity this phrase describes
+        ('Mia, a young girl'). Not a thing someone wears or has ('her boots')."""
+        digits = lower[i].isascii() and lower[i].isdigit()
+        count = COUNTS.get(lower[i], int(lower[i]) if digits else 0)
+        j = i + 1 if lower[i] in DETERMINERS or count > 1 else i
         k = next((m for m in range(j, min(j + 4, len(tokens)))
                   if noun_of(lower[m]) and (tokens[m][0].islower() or m == 0)), None)
         if k is not None and not all(w in ADJECTIVES | RANKS or w.replace("-", "").isalpha() and
                                      w not in STOPWORDS and not verb_base(w) for w in lower[j:k]):
             k = None
+        if k == i and i and verb_base(lower[k]) and lower[i - 1] not in STOPWORDS:
+            return None  # 'two men guard a cave': a verb, not a guard
+        while k is not None and k + 1 < len(tokens) and noun_of(lower[k + 1]) and \
+                tokens[k + 1][0].islower() and not verb_base(lower[k + 1]):
+            k += 1  # 'the village shop': the last noun is the thing, the others describe it
         if k is None and i < j < len(tokens):  # an unknown noun after a determiner, adjectives
             k = j
             while k < len(tokens) - 1 and k - j < 3 and (
@@ -126,14 +178,19 @@ class Reader:
             if not nounlike(lower[k]):
                 return None
             if k + 1 < len(tokens) and nounlike(lower[k + 1]) and not lower[k + 1].endswith(
-                    ("ed", "ing")):  # 'the admin password', not 'the clock ticked'
+                    ("ed", "ing")):  # 'the far bank', not 'the clock ticked'
                 k += 1
         if k is None:
             return None
         noun_word, end = noun_of(lower[k]) or lower[k], k + 1
+        if lower[i] in POSSESSIVES and noun_word in FEATURES:
+            return None  # 'her boots', 'its tail': part of its owner's look
         name = tokens[end + 1] if end + 1 < len(tokens) and lower[end] in {"named", "called"} \
             and tokens[end + 1][0].isupper() else None
-        noun = LEXICON.get(noun_word, UNKNOWN)
+        noun = LEXICON.get(noun_word) or (
+            SOMEONE if name or noun_word.endswith(PERSON_ENDINGS) else  # 'an astronomer'
+            SOMEWHERE if i and lower[i - 1] in PLACE_PREPOSITIONS else UNKNOWN)  # 'at the inn'
+        group = 2 <= count <= MAX_GROUP and noun.kind == "character" and into is None
         draft = into or self.entity(f"noun:{noun_word}", lambda: Draft(noun_word, noun, noun_word))
         if draft is None:
             return None
@@ -145,11 +202,23 @@ class Reader:
             if not draft.proper:
                 draft.name, draft.proper = name, True
             self.by_key.setdefault(f"name:{name.lower()}", draft)
-        draft.adjectives += [w for w in lower[j:k] if w not in draft.adjectives]
+        draft.adjectives += [w for w in lower[j:k] if w not in draft.adjectives and not (
+            (group or draft.group) and (w in RANK_NAMES or w in {"other", "another"}))]
         if end < len(tokens) - 1 and lower[end] == "with" and not draft.detail:
             last = next((m for m in range(end + 1, min(end + 6, len(tokens)))
                          if lower[m] in FEATURES), 0)
             draft.detail = " ".join(lower[end:last + 1]) if last else ""
+        if group and not draft.group:  # 'two men': each a character of its own
+            draft.name = f"{RANK_NAMES[0]} {noun_word}"
+            draft.group = [draft]
+            for n in range(1, count):
+                other = self.entity(f"noun:{noun_word}:{n}", lambda n=n: member(draft, n))
+                if other is not None:
+                    draft.group.append(other)
+        elif count > 1 and not draft.group and draft.count == 1:  # 'three apples'
+            draft.count, draft.written = count, lower[k]
+        elif noun_word not in LEXICON and plural(noun_word) and draft.count == 1:
+            draft.written = noun_word  # 'its gears': no article before a plural
         return Mention(draft, i, end)
 
     def name(self, tokens, lower, i, sentence_start) -> Mention | None:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from agents.offline.entities import Draft, Mention, Reader
+from agents.offline.places import Place, follow_places
 from agents.offline.text import split_clauses, split_sentences, verb_base
 from agents.offline.words import MOTION, PREPOSITIONS, SCENE_BREAK, TIMES, TOKEN
 
@@ -18,7 +19,7 @@ class Unit:
     tokens: list[str]
     mentions: list[Mention]
     new_scene: bool  # a scene break word ("next day", "later") opens its sentence
-    setting: Draft | None
+    place: Place | None  # where it happens, if it says (places.py)
     time_of_day: str | None
     narration: str  # the whole sentence for its first clause, "" for the others
 
@@ -31,9 +32,9 @@ def read_story(text: str, reader: Reader) -> list[Unit]:
         for n, clause in enumerate(split_clauses(sentence) or [sentence]):
             tokens = TOKEN.findall(clause) or [clause]
             mentions = reader.read(tokens, sentence_start=n == 0)
-            setting = next((m.entity for m in mentions if m.entity.noun.prior == "setting"), None)
             units.append(Unit(clause, tokens, mentions, n == 0 and bool(SCENE_BREAK.search(lower)),
-                              setting, time if n == 0 else None, "" if n else sentence))
+                              None, time if n == 0 else None, "" if n else sentence))
+    follow_places(units)
     return units
 
 
@@ -51,7 +52,7 @@ def merge_units(units: list[Unit], count: int) -> list[Unit]:
             tokens += unit.tokens + ["."]
         merged.append(Unit(" ".join(u.text for u in group), tokens, mentions,
                            any(u.new_scene for u in group),
-                           next((u.setting for u in group if u.setting), None),
+                           next((u.place for u in group if u.place), None),
                            next((u.time_of_day for u in group if u.time_of_day), None),
                            " ".join(u.narration for u in group if u.narration)))
     return merged

@@ -52,6 +52,17 @@ IMPLIED_SETTINGS = dict((w.strip(), place.strip()) for w, place in (
 PLURALS = dict(pair.split(":") for pair in _words["plurals"])
 PRONOUNS = dict(pair.split(":") for pair in _words["pronouns"])
 DETERMINERS, FILM_WORDS = set(_words["determiners"]), set(_words["film words"])
+POSSESSIVES = set(_words["possessives"])
+PLACE_PREPOSITIONS = set(_words["place prepositions"])
+PLACE_CUES = {word: cue.strip() for cue, words in (
+    line.split(":") for line in WORDS["place cues"]) for word in words.split()}
+ENTERABLE = set(_words["enterable"])
+TRAVEL = set(_words["travel"])
+PERSON_ENDINGS = tuple(_words["person endings"])
+GROUP_LOOKS = [line.strip() for line in WORDS["group looks"]]
+RANK_NAMES = ["first", "second", "third", "fourth", "fifth"]  # the members of a group
+SOMEONE = Noun("character", "figure", 0.40, 0.75, "", "")  # 'a clockmaker named Ada'
+SOMEWHERE = Noun("place", "setting", 2.0, 1.0, "", "")  # 'at the gazebo'
 STOPWORDS = DETERMINERS | set(PRONOUNS) | set(_words["stopwords"])
 LENGTH_CUES, SPLITTERS = set(_words["length cues"]), set(_words["clause splitters"])
 CHASE, CARRY = set(_words["chase"]), set(_words["carry"])
@@ -67,6 +78,8 @@ NUMBERS = {w: i for i, w in enumerate(
 NUMBERS |= {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
             "ninety": 90, "hundred": 100}
 _NUM = "|".join(sorted(NUMBERS, key=len, reverse=True))
+COUNTS = {w: n for w, n in NUMBERS.items() if 2 <= n <= 20}  # 'two men', 'three apples'
+COUNT_WORDS = {n: w for w, n in COUNTS.items()}
 NUMBERS |= {"a": 1, "an": 1}
 LENGTH = re.compile(
     rf"\b(?P<num>[0-9]+(?:\.[0-9]+)?|half an?|(?:{_NUM})(?:[- ](?:{_NUM}))*|an?)(?P<half>\s+and\s+a"
