@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from agents.offline.entities import Draft, Mention, Reader
+from agents.offline.languages import gloss, language_of
 from agents.offline.layout import arrange, base_layout, fit, follow, trajectory, where
 from agents.offline.story import Unit, merge_units, motion_of, read_story, relations
 from agents.offline.text import clean, find_length, noun_of, split_sentences, verb_base
@@ -18,6 +19,7 @@ from agents.offline.words import (
     PREAMBLE,
     STYLES,
     TALK_OR_FEEL,
+    TOKEN,
     UNKNOWN,
 )
 from agents.repair import entity_color, slugify
@@ -79,19 +81,23 @@ def plan_offline(request: str, *, seed: int = 0,
     if not text:
         raise UserError("the request is empty: describe the film, e.g. "
                         "'a two-minute film about a fox who learns to fly'")
-    length, text = find_length(text)
+    language = language_of(text)  # a story in Spanish, French or German is read in its gloss
+    if language == "en":
+        length, text = find_length(text)
+    else:
+        length = find_length(" ".join(gloss(TOKEN.findall(text), language)))[0]
     if length is not None and not (
             config.min_length_seconds <= length <= config.max_length_seconds):
         raise UserError(f"the request asks for a {length:g}-second film; the offline director"
                         f" makes films of {config.min_length_seconds:g} s to"
                         f" {config.max_length_seconds / 60:g} minutes:"
                         " ask for a length in that range")
-    preamble = PREAMBLE.match(text)
+    preamble = PREAMBLE.match(text) if language == "en" else None
     story = text[preamble.end():] if preamble and text[preamble.end():].strip(" .!?") else text
     reader = Reader(config.max_entities)
     cap = config.max_shots if length is None else max(1, min(
         config.max_shots, int(length / config.min_shot_seconds)))
-    units = merge_units(read_story(story, reader), cap)
+    units = merge_units(read_story(story, reader, language), cap)
     for i, e in enumerate(reader.entities):  # ids: slugs of the names, unique, always ascii
         e.id = slugify(e.name, f"entity-{i + 1}")
         e.id += f"-{i + 1}" if any(o.id == e.id for o in reader.entities[:i]) else ""
@@ -178,7 +184,7 @@ def plan_offline(request: str, *, seed: int = 0,
 
     style = next((s for s in STYLES if s in text.lower()), None)
     return Storyboard.model_validate({
-        "title": title(text, preamble, story, reader),
+        "title": title(text, preamble, story, reader, language),
         "logline": (lambda line: line[:1].upper() + line[1:])(
             trim((split_sentences(story) or [story])[0], 200)),
         "style": {"prompt": f"{style}, {config.style}" if style else config.style,
@@ -244,9 +250,11 @@ def trim(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def title(text: str, preamble, story: str, reader: Reader) -> str:
-    """The subject after 'a film about', else the main character, else the first words."""
-    characters = [e for e in reader.entities if e.noun.kind == "character"]
+def title(text: str, preamble, story: str, reader: Reader, language: str) -> str:
+    """The subject after 'a film about', else the main character (by name only in another
+    language than English: its nouns are English glosses), else the first words."""
+    characters = [e for e in reader.entities if e.noun.kind == "character"
+                  and (e.proper or language == "en")]
     if preamble:  # 'a film about a robot who finds a flower in the desert'
         words = re.split(r"[.!?;,]", story)[0].split()[:7]
         cut = [n for n, w in enumerate(words) if n > 2 and w.lower() in

@@ -183,6 +183,10 @@ class Reader:
         if k is None:
             return None
         noun_word, end = noun_of(lower[k]) or lower[k], k + 1
+        noun_end = end  # 'un zorro rojo' glossed 'a fox red': adjectives after the noun
+        while end < len(tokens) and lower[end] in ADJECTIVES and end - noun_end < 2:
+            end += 1
+        described = lower[j:k] + lower[noun_end:end]
         if lower[i] in POSSESSIVES and noun_word in FEATURES:
             return None  # 'her boots', 'its tail': part of its owner's look
         name = tokens[end + 1] if end + 1 < len(tokens) and lower[end] in {"named", "called"} \
@@ -202,8 +206,8 @@ class Reader:
             if not draft.proper:
                 draft.name, draft.proper = name, True
             self.by_key.setdefault(f"name:{name.lower()}", draft)
-        draft.adjectives += [w for w in lower[j:k] if w not in draft.adjectives and not (
-            (group or draft.group) and (w in RANK_NAMES or w in {"other", "another"}))]
+        draft.adjectives += [w for w in described if w not in draft.adjectives and not (
+            (group or draft.group) and w in [*RANK_NAMES, "other"])]
         if end < len(tokens) - 1 and lower[end] == "with" and not draft.detail:
             last = next((m for m in range(end + 1, min(end + 6, len(tokens)))
                          if lower[m] in FEATURES), 0)

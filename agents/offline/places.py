@@ -83,7 +83,7 @@ def follow_places(units: list) -> None:
     going: Place | None = None
     for unit in units:
         here, goes = locate(unit.tokens, unit.mentions)
-        if here is None and going is not None:
+        if (here is None or here.weak) and going is not None:
             inside = unit.tokens[0].lower() in {"inside", "indoors"}
             here = Place(going.entity, inside or going.inside)  # 'Inside, ...'
         unit.place, going = here, goes

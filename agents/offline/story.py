@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from agents.offline.entities import Draft, Mention, Reader
+from agents.offline.languages import gloss
 from agents.offline.places import Place, follow_places
 from agents.offline.text import split_clauses, split_sentences, verb_base
 from agents.offline.words import MOTION, PREPOSITIONS, SCENE_BREAK, TIMES, TOKEN
@@ -24,13 +25,18 @@ class Unit:
     narration: str  # the whole sentence for its first clause, "" for the others
 
 
-def read_story(text: str, reader: Reader) -> list[Unit]:
+def read_story(text: str, reader: Reader, language: str = "en") -> list[Unit]:
+    """The story's units: its clauses, or for a story in another language (languages.py)
+    its sentences, read in their English gloss."""
     units = []
     for sentence in split_sentences(text) or [text]:
-        lower = sentence.lower()
+        if language == "en":
+            clauses = [(c, TOKEN.findall(c) or [c]) for c in split_clauses(sentence) or [sentence]]
+        else:
+            clauses = [(sentence, gloss(TOKEN.findall(sentence), language) or [sentence])]
+        lower = " ".join(clauses[0][1] if language != "en" else [sentence]).lower()
         time = next((t for word, t in TIMES if re.search(rf"\b{word}\b", lower)), None)
-        for n, clause in enumerate(split_clauses(sentence) or [sentence]):
-            tokens = TOKEN.findall(clause) or [clause]
+        for n, (clause, tokens) in enumerate(clauses):
             mentions = reader.read(tokens, sentence_start=n == 0)
             units.append(Unit(clause, tokens, mentions, n == 0 and bool(SCENE_BREAK.search(lower)),
                               None, time if n == 0 else None, "" if n else sentence))
