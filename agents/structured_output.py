@@ -266,8 +266,9 @@ class StructuredChat:
             options["tool_choice"] = {"type": "function",
                                       "function": {"name": format_schema["name"]}}
         else:  # json_mode and plain JSON: the schema goes in the instructions
-            if method == "json_mode":
-                options["response_format"] = {"type": "json_object"}
+            if method == "json_mode":  # llama.cpp's servers hold the answer to a schema sent so
+                options["response_format"] = {"type": "json_object"} | (
+                    {"schema": format_schema["schema"]} if self.settings.base_url else {})
             system += f"\nJSON Schema of the answer: {json.dumps(format_schema['schema'])}"
         if max_tokens:
             if self.settings.base_url is not None:  # OpenAI refuses the older field

@@ -443,7 +443,7 @@ def test_the_repair_loop_runs_with_a_fake_chat_model():
     assert any("keyframe layout missing, copied from the nearest" in n for n in result.notes)
 
 
-def test_json_mode_servers_get_the_schema_in_the_instructions(server, monkeypatch):
+def test_json_mode_servers_get_the_schema_in_the_instructions_and_the_format(server, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
     settings = resolve_settings("openai:m", base_url=server.base_url,
                                 structured_output="json_mode", max_retries=0)
@@ -456,7 +456,8 @@ def test_json_mode_servers_get_the_schema_in_the_instructions(server, monkeypatc
 
     server.responder = respond
     board, _ = planned(server, settings)
-    assert server.requests[0]["response_format"] == {"type": "json_object"}
+    sent = server.requests[0]["response_format"]  # llama.cpp's servers hold it to the schema
+    assert sent["type"] == "json_object" and "scenes" in sent["schema"]["properties"]
     assert '"scenes"' in OpenAIServer.system_text(server.requests[0]).split(
         "JSON Schema of the answer:")[1]
     assert len(board.scenes[0].shots) == 2

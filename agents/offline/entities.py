@@ -165,8 +165,9 @@ class Reader:
         if k is not None and not all(w in ADJECTIVES | RANKS or w.replace("-", "").isalpha() and
                                      w not in STOPWORDS and not verb_base(w) for w in lower[j:k]):
             k = None
-        if k == i and i and verb_base(lower[k]) and lower[i - 1] not in STOPWORDS:
-            return None  # 'two men guard a cave': a verb, not a guard
+        if k == i and i and lower[i - 1] not in STOPWORDS and (verb_base(lower[k]) or (
+                tokens[i - 1][0].isupper() and lower[k].endswith("s"))):
+            return None  # 'two men guard a cave', 'Lena trains': a verb, not a guard
         while k is not None and k + 1 < len(tokens) and noun_of(lower[k + 1]) and \
                 tokens[k + 1][0].islower() and not verb_base(lower[k + 1]):
             k += 1  # 'the village shop': the last noun is the thing, the others describe it
@@ -178,7 +179,7 @@ class Reader:
             if not nounlike(lower[k]):
                 return None
             if k + 1 < len(tokens) and nounlike(lower[k + 1]) and not lower[k + 1].endswith(
-                    ("ed", "ing")):  # 'the far bank', not 'the clock ticked'
+                    ("ed", "ing", "s")):  # 'the far bank', not 'the clock ticked', 'it hangs'
                 k += 1
         if k is None:
             return None

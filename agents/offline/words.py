@@ -90,6 +90,6 @@ _ADJ = "|".join(sorted(ADJECTIVES | {"animated", "silent", "funny", "short", "lo
 PREAMBLE = re.compile(
     r"^\s*(?:please\s+)?(?:(?:make|create|generate|produce|render|write|give|show)\s+(?:me\s+)?)?"
     rf"(?:an?\s+|the\s+)?(?:(?:\S*\d\S*|[\w-]*(?:second|minute|hour)[\w-]*|{_ADJ})\s+){{0,4}}"
-    r"(?:film|movie|video|clip|animation|cartoon|short|story|animatic)\s+"
+    rf"(?:{'|'.join(sorted(FILM_WORDS - {'long'}, key=len, reverse=True))})\s+"
     r"(?:(?:about|of|where|in which|showing)\s+)+", re.I)
 TOKEN = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*|[^\w\s]")
