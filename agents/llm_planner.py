@@ -66,7 +66,7 @@ from agents.structured_output import (
     UnusableAnswer,
     stderr_progress,
 )
-from storyboard.errors import StoryboardError, UserError
+from storyboard.errors import Problem, StoryboardError, UserError
 from storyboard.models import Entity, Format, Placement, Relation, Storyboard
 from storyboard.timing import round_frames
 from storyboard.validation import validate
@@ -270,7 +270,8 @@ class LLMPlanner:
             steps.expect(1 + shots, plan_tokens(shots) + shots * layout_tokens(3, 2))
             planned = steps.ask(
                 "plan", self._with_target(prompts.PLAN, target), story, PlanDraft,
-                lambda d: self._film(d, repairs), tokens=plan_tokens(shots), head=True,
+                lambda d: self._film(d, repairs, bool(offline.entities)),
+                tokens=plan_tokens(shots), head=True,
                 shorter=f"plan at most {max(2, shots // 2)} shots, with short descriptions,"
                         " narration and prompts")
             if planned is not None:
@@ -303,7 +304,23 @@ class LLMPlanner:
             return system + "\nTarget length: what the story needs (about 4 s per shot)."
         return system + f"\nTarget length: {target:g} seconds in all."
 
-    def _film(self, draft: PlanDraft, repairs: Repairs) -> tuple[dict, list[_ScenePlan]]:
+    def _film(self, draft: PlanDraft, repairs: Repairs, story_shows_things: bool = False
+              ) -> tuple[dict, list[_ScenePlan]]:
+        """The plan's head and scenes. A plan that ignores the story is sent back: no entity
+        where the story shows things (``story_shows_things``), or one shot over and over
+        (a small model looping)."""
+        ignored = []
+        if story_shows_things and not draft.entities:
+            ignored.append(Problem("entities", "no entity: list the characters, things and"
+                                               " places the story shows"))
+        signatures = [shot_signature(sh.description, (k.prompt for k in sh.keyframes))
+                      for s in draft.scenes for sh in s.shots]
+        if len(signatures) >= 4 and len(set(signatures)) <= len(signatures) // 2:
+            ignored.append(Problem("scenes", f"{len(signatures) - len(set(signatures))} of"
+                                             f" {len(signatures)} shots repeat another: each"
+                                             " shot shows a new moment of the story"))
+        if ignored:
+            raise StoryboardError(ignored, "plan")
         repairs_here = Repairs()
         entities = build_entities(draft.entities, repairs_here)
         index = EntityIndex(entities)
