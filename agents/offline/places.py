@@ -11,10 +11,14 @@ it has no place yet.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from agents.offline.entities import Draft, Mention
 from agents.offline.text import verb_base
 from agents.offline.words import ENTERABLE, IMPLIED_SETTINGS, MOTION, PLACE_CUES, TRAVEL, Noun
+
+if TYPE_CHECKING:
+    from agents.offline.story import Unit
 
 PARTICLES = {"up", "down", "out", "back", "off", "away", "over", "along", "straight", "right"}
 HOME = Draft("home", Noun("place", "setting", 2.0, 1.0, "", ""), "home")  # 'she flies home'
@@ -77,7 +81,7 @@ def locate(tokens: list[str], mentions: list[Mention]) -> tuple[Place | None, Pl
     return (strong or found_here or [None])[0], goes
 
 
-def follow_places(units: list) -> None:
+def follow_places(units: list[Unit]) -> None:
     """Each unit's ``place``: the one it names, else where the story went before it ('to
     the observatory. Inside, ...'), else None (the scene's place goes on)."""
     going: Place | None = None
