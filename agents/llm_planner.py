@@ -306,21 +306,12 @@ class LLMPlanner:
 
     def _film(self, draft: PlanDraft, repairs: Repairs, story_shows_things: bool = False
               ) -> tuple[dict, list[_ScenePlan]]:
-        """The plan's head and scenes. A plan that ignores the story is sent back: no entity
-        where the story shows things (``story_shows_things``), or one shot over and over
-        (a small model looping)."""
-        ignored = []
+        """The plan's head and scenes. A plan that names no entity where the story shows
+        things (``story_shows_things``) ignores the story (a small model copying the
+        schema): it goes back to the model."""
         if story_shows_things and not draft.entities:
-            ignored.append(Problem("entities", "no entity: list the characters, things and"
-                                               " places the story shows"))
-        signatures = [shot_signature(sh.description, (k.prompt for k in sh.keyframes))
-                      for s in draft.scenes for sh in s.shots]
-        if len(signatures) >= 4 and len(set(signatures)) <= len(signatures) // 2:
-            ignored.append(Problem("scenes", f"{len(signatures) - len(set(signatures))} of"
-                                             f" {len(signatures)} shots repeat another: each"
-                                             " shot shows a new moment of the story"))
-        if ignored:
-            raise StoryboardError(ignored, "plan")
+            raise StoryboardError([Problem("entities", "no entity: list the characters, things"
+                                                       " and places the story shows")], "plan")
         repairs_here = Repairs()
         entities = build_entities(draft.entities, repairs_here)
         index = EntityIndex(entities)
