@@ -137,8 +137,10 @@ def test_a_disk_that_fills_between_the_film_and_its_srt_keeps_both(tmp_path, tin
     assert render(tmp_path / "p", film, narrated("The first telling.")).ok
     before = film.read_bytes(), film.with_suffix(".srt").read_bytes()
     new = narrated("The second telling, which will not fit.")
-    assert render(tmp_path / "p", None, new).ok  # made, stored, not published
-    fill(tiny_disk, leave=-(-len(before[0]) // 4096) * 4096 + 4096)  # the film fits, no more
+    made = render(tmp_path / "p", None, new)  # made, stored, not published
+    assert made.ok
+    pages = -(-Path(made.output).stat().st_size // 4096)
+    fill(tiny_disk, leave=pages * 4096)  # the new film fits, its .srt does not
     with pytest.raises(UserError, match="No space left on device"):
         render(tmp_path / "p", film, new)
     assert (film.read_bytes(), film.with_suffix(".srt").read_bytes()) == before
