@@ -3,7 +3,10 @@ per-role report figures, and an interrupted run that resumes."""
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
+import time
 from collections import Counter
 
 import pytest
@@ -122,18 +125,23 @@ class StopsAnimator(SolidAnimator):
 
 
 def test_ctrl_c_interrupts_calls_in_flight_and_the_next_run_resumes(tmp_path):
-    import _thread
-
     board = small_storyboard()
     store = Store(tmp_path / "store")
     animator = StopsAnimator()
     graph = schedule(board, animator)
-    threading.Thread(target=lambda: (animator.started.wait(30), _thread.interrupt_main()),
-                     daemon=True).start()
+    keyframes = [d["job"] for _, d in graph.nodes(data=True) if d["job"].kind == "keyframe"]
+
+    def ctrl_c() -> None:  # once an in-between is in flight and every keyframe is made
+        animator.started.wait(30)
+        deadline = time.monotonic() + 30
+        while not all(store.has(job.key) for job in keyframes) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGINT)  # a real SIGINT: it wakes the engine's wait
+
+    threading.Thread(target=ctrl_c, daemon=True).start()
     with pytest.raises(KeyboardInterrupt):
         execute(graph, animator, store, workers=2, progress=False)
     assert animator.stop.is_set()  # the engine asked the calls in flight to stop
-    keyframes = [d["job"] for _, d in graph.nodes(data=True) if d["job"].kind == "keyframe"]
     assert all(store.has(job.key) for job in keyframes)
     again = StopsAnimator(armed=False)
     report = execute(schedule(board, again), again, store, workers=2, progress=False)
