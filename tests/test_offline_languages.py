@@ -42,6 +42,9 @@ def test_a_story_in_another_language_has_its_entities_places_and_times(language)
     assert "forest" in settings[0] and "snowy" in settings[0]
     assert any("river" in s for s in settings) and "cave" in settings[-1]
     assert "night" in [scene.time_of_day for scene in sb.scenes]
+    night = next(shot for _, shot in sb.iter_shots() if "owl" in {
+        p.entity for p in shot.keyframes[0].layout})
+    assert "vixie" in {p.entity for p in night.keyframes[0].layout}  # she sees it, subject or not
     narration = [shot.narration for _, shot in sb.iter_shots()]
     assert narration[0] == story.split(". ")[0] + "."  # the story's own words for subtitles
 

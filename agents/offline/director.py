@@ -124,12 +124,16 @@ def plan_offline(request: str, *, seed: int = 0,
             scene_units.append([])
         scene_units[-1].append(unit)
         elided = verb_base(unit.tokens[0]) and (not unit.mentions or unit.mentions[0].start)
+        if language != "en":  # 'Una noche ve al búho': no subject before the verb, the last one
+            verb = next((n for n, t in enumerate(unit.tokens) if verb_base(t)), None)
+            elided = verb is not None and not any(m.start < verb for m in unit.mentions)
         default = last_subject if elided else next(
             (m.entity for m in unit.mentions if m.entity.noun.kind == "character"), last_subject)
         said = unit.text
         if elided and default:
             unit.mentions.insert(0, Mention(default, 0, 0))  # '(she) tries to fly'
-            said = f"{default.name if default.proper else 'the ' + default.name} {said}"
+            if language == "en":  # the prompt names who; another language's text stays whole
+                said = f"{default.name if default.proper else 'the ' + default.name} {said}"
         last_subject = default
         named = [m.entity for m in unit.mentions]
         shown = sorted(dict.fromkeys([e for e in named if e.noun.prior != "setting"]
