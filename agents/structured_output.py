@@ -158,10 +158,18 @@ class StructuredChat:
                                                              self.clock() + seconds)
         messages: list[tuple[str, str]] = [("system", system), ("user", user)]
         text, problems, shortened = "", ["no answer"], False
-        attempt = 0
+        attempt, answers, late = 0, 0, ""
         while attempt < self.settings.max_attempts:
             attempt += 1
-            answer = self._answer(step, label or step, messages, schema, max_tokens, deadline)
+            try:
+                answer = self._answer(step, label or step, messages, schema, max_tokens,
+                                      deadline)
+            except OutOfTime:
+                if not answers:
+                    raise
+                late = "; its share of --llm-timeout ran out before it answered again"
+                break
+            answers += 1
             text = answer.text
             built, problems = _build(answer.data, schema, build)
             for reading in answer.other_readings if problems else ():
@@ -183,7 +191,10 @@ class StructuredChat:
             log.info("%s: answer %d unusable: %s", step, attempt, "; ".join(problems)[:500])
             if answer.late:
                 log.debug("%s: the late answer: %s", step, redact(text)[:4000])
-                raise self._out_of_time(step, deadline)
+                if answers == 1:
+                    raise self._out_of_time(step, deadline)
+                late = "; its share of --llm-timeout ran out while it answered again"
+                break
             if answer.cut and not shortened:
                 shortened = True
                 attempt -= 1  # the shorter request is the one extra try
@@ -197,8 +208,8 @@ class StructuredChat:
             SHOWN_ANSWER_CHARS else ""
         raise UnusableAnswer(
             f"the model {self.settings.llm!r} gave no usable {step} in"
-            f" {self.settings.max_attempts} answer(s): {problems[0]}"
-            f"{f' (and {len(problems) - 1} more)' if len(problems) > 1 else ''};"
+            f" {answers} answer(s): {problems[0]}"
+            f"{f' (and {len(problems) - 1} more)' if len(problems) > 1 else ''}{late};"
             f" its last answer began: {shown!r}{more}. Try a stronger model, or --llm offline"
         )
 

@@ -236,3 +236,22 @@ def test_a_cut_answer_keeps_only_its_complete_elements():
                                                         {"d": "two", "k": []}]}
     assert shot_dropped == {"title": "T", "shots": [{"d": "one", "k": [0, 1]}]}
     assert parse_cut('{"a": [1, 2', ["{", "["]) == [{"a": [1, 2]}]
+
+
+def test_an_unusable_answer_then_no_time_is_said_as_unusable(server):
+    no_entities = json.dumps({**GOOD_PLAN, "entities": []})
+
+    def respond(request: dict) -> Reply:
+        if step_of(request) != "plan":
+            return Reply.text(answer(request))
+        if sum(step_of(r) == "plan" for r in server.requests) == 1:
+            return Reply.text(no_entities)  # ignores the story: sent back
+        return Reply.text('{"title": "', token_delay=0.2, forever="la ")  # too slow to finish
+
+    server.responder = respond
+    result = plan_with_llm("A fox learns to fly. An owl teaches it.",
+                           settings_for(server, llm_timeout=8))
+    validate(result.storyboard)
+    assert result.offline_steps == ["plan"] and result.model_steps
+    filled = next(n for n in result.notes if "planned by the offline director" in n)
+    assert "unusable" in filled and "did not come" not in filled
