@@ -119,7 +119,7 @@ class StopsAnimator(SolidAnimator):
         if not self.armed:
             return super().inbetweens(requests)
         self.started.set()
-        if not self.stop.wait(30):
+        if not self.stop.wait(120):  # longer than the test waits before it sends Ctrl-C
             raise AssertionError("never interrupted")
         raise Interrupted("interrupted between two steps")
 

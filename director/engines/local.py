@@ -27,7 +27,9 @@ def run_batches(policy: Policy, runner: BatchRunner, threads: int,
             while len(running) < threads and policy.has_ready:
                 batch = policy.take(threads - len(running))
                 running[pool.submit(runner.run, batch)] = batch
-            done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            # bounded, so that Ctrl-C is acted on within a moment even when the signal
+            # reached another thread and left this one waiting
+            done, _ = wait(list(running), timeout=0.5, return_when=FIRST_COMPLETED)
             for future in done:
                 policy.finish(running.pop(future), future.result())
     except BaseException:
